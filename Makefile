@@ -1,0 +1,29 @@
+# One install path for everyone: `make demo`, `make lab`, `make test` and `.ci/run` all go through `.venv`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo lab test lint venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(STAMP)
+
+demo: $(STAMP)  ## release, grade a small demo class, print the score table
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m autograder demo
+
+lab: $(STAMP)  ## open JupyterLab on the student notebooks
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --notebook-dir=notebooks
+
+test: $(STAMP)  ## the README's test command: lint, unit tests, notebook execution, release integrity
+	$(BIN)/ruff check .
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) autograder/work build .pytest_cache
