@@ -23,6 +23,7 @@ E[J] = (tied + 1) / (hits + 1). Median and mean rank are taken over the queries'
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 import torch
 from scipy.special import gammaln
