@@ -164,7 +164,7 @@ def check_equal(actual: Any, expected: Any, name: str = "result") -> None:
         where = tuple(int(i) for i in np.argwhere(diff)[0])
         raise CheckFailed(
             f"{name} differs in {int(diff.sum())} of {a.size} entries; "
-            f"first at index {where}: got {a[where]!r}, expected {e[where]!r}"
+            f"first at index {where}: got {a[where].tolist()!r}, expected {e[where].tolist()!r}"
         )
 
 
