@@ -1,0 +1,92 @@
+"""Execute every solution notebook; print its wall time against its budget and the metrics it recorded.
+
+    python benchmarks/series.py                     # all notebooks under solutions/
+    python benchmarks/series.py 01_streetlight      # only some
+    python benchmarks/series.py --update-reference  # also store the metrics as the ladder's fallback
+
+Budgets come from DESIGN.md section 7 (the 2-core, no-GPU CI machine is the yardstick).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from utils import results  # noqa: E402
+
+BUDGET_S = {"06_clip": 180.0}
+DEFAULT_BUDGET_S = 120.0
+SERIES_BUDGET_S = 600.0
+SHOWN = ("t2i_R@1", "t2i_R@10", "i2t_R@1", "i2t_R@10", "rsum")
+
+
+def solution_notebooks(names: list[str]) -> list[Path]:
+    """The solution notebooks to run, in series order."""
+    found = sorted(ROOT.glob("solutions/*/*.ipynb"))
+    found = [p for p in found if ".ipynb_checkpoints" not in p.parts]
+    if names:
+        found = [p for p in found if p.parent.name in names]
+        missing = set(names) - {p.parent.name for p in found}
+        if missing:
+            raise SystemExit(f"no solution notebook for: {', '.join(sorted(missing))}")
+    return found
+
+
+def execute(path: Path, timeout: float) -> float:
+    """Run one notebook top to bottom in its own folder; return the wall time in seconds."""
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=int(timeout), kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    """Run the series and print one line per notebook plus the total."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", help="assignment folders, e.g. 01_streetlight")
+    parser.add_argument("--update-reference", action="store_true",
+                        help=f"write the recorded metrics to {results.REFERENCE_FILE.relative_to(ROOT)}")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        results_file = Path(tmp) / "ladder.json"
+        os.environ[results.RESULTS_ENV] = str(results_file)
+        total, failures = 0.0, 0
+        print(f"{'notebook':<18} {'wall s':>8} {'budget s':>9}  verdict  recorded test metrics")
+        for path in solution_notebooks(args.notebooks):
+            name = path.parent.name
+            budget = BUDGET_S.get(name, DEFAULT_BUDGET_S)
+            seconds = execute(path, timeout=10 * budget)
+            total += seconds
+            verdict = "ok" if seconds <= budget else "OVER"
+            failures += verdict != "ok"
+            recorded = results.load(results_file).get(name, {})
+            shown = "; ".join(
+                f"{method}: " + ", ".join(f"{k} {m[k]:.1f}" for k in SHOWN if k in m)
+                for method, m in recorded.items()
+            ) or "(none recorded)"
+            print(f"{name:<18} {seconds:8.1f} {budget:9.0f}  {verdict:<7}  {shown}", flush=True)
+        verdict = "ok" if total <= SERIES_BUDGET_S else "OVER"
+        print(f"{'series':<18} {total:8.1f} {SERIES_BUDGET_S:9.0f}  {verdict}")
+        if args.update_reference:
+            merged = {**results.load(results.REFERENCE_FILE), **results.load(results_file)}
+            results.REFERENCE_FILE.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
+            print(f"reference metrics written to {results.REFERENCE_FILE}")
+    return 1 if failures or verdict != "ok" else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
