@@ -37,7 +37,7 @@ from utils.data import BindingPairs, CaptionedImages, SceneObject
 from utils.text import tokenize
 
 # Bump whenever drawing, layout or caption code changes what a configuration generates.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 CACHE_ENV = "COURSE_DATA_DIR"
 DEFAULT_CACHE = Path("~/.cache/streetlight-to-clip")
 SPLITS = ("train", "val", "test")
@@ -307,8 +307,9 @@ _GLYPH_PARTS: dict[str, list[_Part]] = {
         _rrect("wood", 0, 92, 96, 100, 3),
         _poly("body", 14, 32, 16, 0, 38, 18), _poly("body", 82, 32, 80, 0, 58, 18),
         _ell("body", 8, 12, 88, 96),
-        _oval("dark", 14, 62, 9, 24, 12), _oval("dark", 82, 62, 9, 24, -12),
-        _ell("light", 28, 54, 68, 92, sil=False),
+        _curve("dark", 3, 14, 50, 6, 72, 24, 90), _curve("dark", 3, 82, 50, 90, 72, 72, 90),
+        _line("dark", 2.5, 36, 66, 42, 72, 48, 66), _line("dark", 2.5, 48, 66, 54, 72, 60, 66),
+        _line("dark", 2.5, 42, 78, 48, 84, 54, 78),
         _ell("white", 15, 20, 47, 52, sil=False), _ell("white", 49, 20, 81, 52, sil=False),
         _ell("black", 24, 29, 38, 43, sil=False), _ell("black", 58, 29, 72, 43, sil=False),
         _poly("dark", 42, 48, 54, 48, 48, 60, sil=False),
@@ -411,7 +412,6 @@ _GLYPH_PARTS: dict[str, list[_Part]] = {
         _line("dark", 2, 35, 68, 26, 78, 42, 88, 30, 100),
         _poly("body", 22, 74, 32, 80, 22, 86), _poly("body", 44, 82, 34, 88, 44, 94),
         _poly("body", 35, 0, 70, 26, 35, 68, 0, 26),
-        _poly("dark", 35, 0, 70, 26, 35, 26, sil=False), _poly("dark", 0, 26, 35, 26, 35, 68, sil=False),
         _line("dark", 2, 35, 0, 35, 68), _line("dark", 2, 0, 26, 70, 26),
     ],
     "guitar": [
@@ -449,9 +449,13 @@ def _extent(part: _Part) -> tuple[float, float, float, float]:
     if part.kind in ("ellipse", "rrect", "ring"):
         x0, y0, x1, y1 = part.xy
         return x0, y0, x1, y1
-    xs, ys = part.xy[0::2], part.xy[1::2]
-    h = part.width / 2
-    return min(xs) - h, min(ys) - h, max(xs) + h, max(ys) + h
+    pts = np.array(part.xy, dtype=float).reshape(-1, 2)
+    if part.kind == "line":  # butt-ended segments: offset each end along the segment's normal
+        d = np.diff(pts, axis=0)
+        normal = np.stack([-d[:, 1], d[:, 0]], 1) / np.linalg.norm(d, axis=1, keepdims=True)
+        off = normal * part.width / 2
+        pts = np.concatenate([pts[:-1] + off, pts[:-1] - off, pts[1:] + off, pts[1:] - off])
+    return pts[:, 0].min(), pts[:, 1].min(), pts[:, 0].max(), pts[:, 1].max()
 
 
 def _normalise(parts: list[_Part]) -> _Glyph:
@@ -934,10 +938,10 @@ def _cap_list(rng: np.random.Generator, scene: _Scene) -> str:
 
 
 def _relation_triples(scene: _Scene, n: int) -> list[tuple[int, int, str]]:
-    """Every (a, b, relation) that holds between two different objects of the scene."""
-    objs = scene.objects
-    return [(a, b, r) for a in range(len(objs)) for b in range(len(objs)) if a != b
-            for r in RELATIONS if relation_holds(objs[a].box, objs[b].box, r, n)]
+    """Every (a, b, relation) that holds between the annotated boxes of two different objects."""
+    boxes = [_pixel_box(o, n) for o in scene.objects]
+    return [(a, b, r) for a in range(len(boxes)) for b in range(len(boxes)) if a != b
+            for r in RELATIONS if relation_holds(boxes[a], boxes[b], r, n)]
 
 
 def _cap_relation(rng: np.random.Generator, scene: _Scene, n: int) -> str:
