@@ -71,7 +71,7 @@ class _Encoder:
         """Encode one value (recursively for containers)."""
         kind = type(value)
         if depth > MAX_DEPTH:
-            return {"kind": "unsupported", "type": "nesting deeper than %d levels" % MAX_DEPTH}
+            return {"kind": "unsupported", "type": f"nesting deeper than {MAX_DEPTH} levels"}
         if value is None:
             return {"kind": "none"}
         if kind in (bool, int, float):
@@ -90,7 +90,7 @@ class _Encoder:
             return {"kind": kind.__name__, "items": [self.encode(v, depth + 1) for v in value]}
         if kind is dict:
             if len(value) > MAX_ITEMS or not all(type(k) is str for k in value):
-                return {"kind": "unsupported", "type": "dict (keys must be str, at most %d)" % MAX_ITEMS}
+                return {"kind": "unsupported", "type": f"dict (keys must be str, at most {MAX_ITEMS})"}
             return {"kind": "dict", "items": [[k, self.encode(v, depth + 1)] for k, v in value.items()]}
         if kind is np.ndarray:
             return self._encode_ndarray(value)
@@ -105,7 +105,7 @@ class _Encoder:
             return {"kind": "unsupported", "type": f"numpy.ndarray of dtype {value.dtype}"}
         ref = self._array(np.ascontiguousarray(value))
         if ref is None:
-            return {"kind": "unsupported", "type": "arrays larger than %d MiB" % (MAX_ARRAY_BYTES >> 20)}
+            return {"kind": "unsupported", "type": f"arrays larger than {MAX_ARRAY_BYTES >> 20} MiB"}
         return {"kind": "ndarray", "dtype": str(value.dtype), "shape": list(value.shape), "ref": ref}
 
     def _encode_tensor(self, value: Any, torch: Any) -> dict[str, Any]:
@@ -117,7 +117,7 @@ class _Encoder:
             cpu = cpu.float()
         ref = self._array(np.ascontiguousarray(cpu.numpy()))
         if ref is None:
-            return {"kind": "unsupported", "type": "arrays larger than %d MiB" % (MAX_ARRAY_BYTES >> 20)}
+            return {"kind": "unsupported", "type": f"arrays larger than {MAX_ARRAY_BYTES >> 20} MiB"}
         return {
             "kind": "tensor", "dtype": str(value.dtype), "shape": list(value.shape),
             "device": value.device.type, "ref": ref,
@@ -131,7 +131,7 @@ def encode(value: Any) -> Probe:
     return Probe(tree=tree, arrays=encoder.arrays)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
     """Write bytes to `path` via a temporary file and a rename."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -150,9 +150,9 @@ def write_probe(directory: str | Path, key: str, value: Any, rtol: float, atol: 
     probe = encode(value)
     buffer = io.BytesIO()
     np.savez(buffer, **probe.arrays)
-    _atomic_write(directory / f"{key}.npz", buffer.getvalue())
+    atomic_write(directory / f"{key}.npz", buffer.getvalue())
     record = {"tree": probe.tree, "rtol": float(rtol), "atol": float(atol), "exact": bool(exact)}
-    _atomic_write(directory / f"{key}.json", json.dumps(record).encode())
+    atomic_write(directory / f"{key}.json", json.dumps(record).encode())
 
 
 def _read_regular(path: Path, limit: int) -> bytes | None:
@@ -241,15 +241,18 @@ def _compare_values(actual: np.ndarray, expected: np.ndarray, rtol: float, atol:
             same |= np.isnan(actual) & np.isnan(expected)
         bad = ~same
         if bad.any():
-            return f"values differ in {int(bad.sum())} of {bad.size} entries (exact comparison)"
+            return f"differs in {int(bad.sum())} of {bad.size} entries (exact comparison)"
         return None
     a = actual.astype(np.float64)
     e = expected.astype(np.float64)
     close = np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
         return None
+    nan_mismatch = np.isnan(a) != np.isnan(e)
+    if nan_mismatch.any():
+        return f"has NaN in {int(nan_mismatch.sum())} of {a.size} entries where the expected has none, or the reverse"
     return (
-        f"values differ in {int((~close).sum())} of {close.size} entries, max relative error "
+        f"differs in {int((~close).sum())} of {close.size} entries, max relative error "
         f"{_rel_error(a, e):.1e} (rtol={rtol:g}, atol={atol:g})"
     )
 

@@ -59,7 +59,7 @@ def _python_source(cell: dict[str, Any]) -> str:
     try:
         from IPython.core.inputtransformer2 import TransformerManager
     except ImportError:
-        return "\n".join(line for line in source.splitlines() if not line.lstrip()[:1] in "%!")
+        return "\n".join(line for line in source.splitlines() if line.lstrip()[:1] not in "%!")
     return TransformerManager().transform_cell(source)
 
 

@@ -1,0 +1,99 @@
+"""Grade a class: find submissions, prepare each assignment once, grade in parallel, write the CSV."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autograder import report, sandbox
+from autograder.course import Course
+from autograder.grade import GradeOptions, Job, prepare, result_path, staged_readonly
+from autograder.submissions import Submission, discover, shard
+from autograder.workers import Pool
+
+log = logging.getLogger("autograder")
+
+
+@dataclass
+class Batch:
+    """What one `grade` run did."""
+
+    results: list[dict[str, Any]]
+    graded: int
+    skipped: int
+    csv: Path
+
+
+def resolve_device(wanted: str) -> str:
+    """'cpu' or 'cuda' from auto|cpu|cuda (auto: cuda when torch sees a GPU)."""
+    import torch
+
+    if wanted == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if wanted.startswith("cuda") and not torch.cuda.is_available():
+        raise SystemExit("--device cuda, but torch sees no CUDA GPU on this machine")
+    return wanted
+
+
+def sandbox_available(requested: bool) -> bool:
+    """Whether kernels will be sandboxed; warns loudly when bubblewrap is missing."""
+    if not requested:
+        log.warning("grading WITHOUT a sandbox (--no-sandbox): see autograder/README.md")
+        return False
+    if sandbox.bwrap() is None:
+        log.warning("bubblewrap (bwrap) is missing or unusable: grading WITHOUT a sandbox; "
+                    "install it (apt-get install bubblewrap) for the guarantees in README.md")
+        return False
+    return True
+
+
+def _is_current(course: Course, submission: Submission, digest: str, expected: str) -> bool:
+    """True when this exact submission was already graded against this expected run."""
+    path = result_path(course, submission.assignment, submission.student)
+    if not path.is_file():
+        return False
+    done = json.loads(path.read_text())
+    return done.get("digest") == digest and done.get("expected") == Path(expected).name
+
+
+def grade_class(course: Course, folder: Path, assignment: str | None, options: GradeOptions,
+                workers: int, force: bool = False, shard_spec: str | None = None,
+                csv_path: Path | None = None) -> Batch:
+    """Grade every (new or changed) submission under `folder`; returns the results and the CSV path."""
+    names = course.resolve([assignment] if assignment else None)
+    submissions = shard(discover(folder, names, assignment), shard_spec)
+    options.threads = max(1, (os.cpu_count() or 1) // max(1, workers))
+    if options.sandboxed:
+        options.readonly = staged_readonly(course)
+    expected: dict[str, tuple[str, float]] = {}
+    for name in sorted({s.assignment for s in submissions}):
+        run = prepare(course, name, options)
+        if run.problems:
+            raise SystemExit(f"cannot grade {name}: its solution does not pass its own checks:\n  "
+                             + "\n  ".join(run.problems))
+        deadline = options.deadline or max(60.0, 4 * run.elapsed + 30)
+        expected[name] = (str(run.folder), deadline)
+    jobs, skipped = [], 0
+    for sub in submissions:
+        digest = sub.digest()
+        folder_of_run, deadline = expected[sub.assignment]
+        if not force and _is_current(course, sub, digest, folder_of_run):
+            skipped += 1
+            continue
+        jobs.append(Job(sub.student, sub.assignment, str(sub.source), digest, folder_of_run, deadline))
+    paths = [result_path(course, s.assignment, s.student) for s in submissions]
+    csv_path = csv_path or course.work / "grades.csv"
+
+    def done(job: Job, result: dict[str, Any]) -> None:
+        log.info("graded %s / %s: %s/%s %s", job.assignment, job.student, result["total"],
+                 result["max"], result["status"])
+        report.write_csv(report.load(paths), csv_path)
+
+    Pool(course, options, workers).run(jobs, done)
+    results = report.load(paths)
+    report.write_csv(results, csv_path)
+    return Batch(results, len(jobs), skipped, csv_path)

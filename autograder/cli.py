@@ -1,0 +1,153 @@
+"""`python -m autograder`: release, check, grade, merge, demo (each with --help)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from autograder.course import DEFAULT_WORK, REPO_ROOT, Course, ensure_tools_on_path
+
+log = logging.getLogger("autograder")
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options every command takes."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--root", type=Path, default=REPO_ROOT,
+                        help="course root holding solutions/ and notebooks/ (default: this repo)")
+    parser.add_argument("--course-dir", type=Path, default=DEFAULT_WORK,
+                        help="work folder for the gradebook, submitted/, autograded/, feedback/, "
+                             "results and caches (default: autograder/work)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log nbgrader's progress too")
+    return parser
+
+
+def _grading_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by grade and demo."""
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="parallel grading processes (default: one per CPU core)")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                        help="where notebooks and hidden checks run, via COURSE_DEVICE "
+                             "(auto: cuda when present)")
+    parser.add_argument("--timeout", type=float, default=0,
+                        help="wall-clock seconds per submission (default: 4x the solution's "
+                             "run time + 30 s, at least 30 s)")
+    parser.add_argument("--cell-timeout", type=int, default=0,
+                        help="seconds per cell (default: Execute.timeout in nbgrader_config.py)")
+    parser.add_argument("--memory-limit", type=int, default=4096, metavar="MB",
+                        help="kill a kernel whose process tree uses more memory (default 4096)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run kernels without bubblewrap (see README: weaker guarantees)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one sub-command per task."""
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = _common()
+
+    release = commands.add_parser("release", parents=[common], help="generate notebooks/ from "
+                                  "solutions/", description="Generate notebooks/ from solutions/ "
+                                  "with nbgrader: outputs stripped, stable cell ids, leak-checked, "
+                                  "swapped in only when complete.")
+    release.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                         help="assignment folders to release (default: all)")
+
+    check = commands.add_parser("check", parents=[common], help="is the course releasable and "
+                                "gradable?", description="(a) solutions pass their checks, (b) "
+                                "releases fail only their graded checks, (c) nothing leaks, (d) "
+                                "notebooks/ is a fresh release. Exits 1 if any check fails.")
+    check.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    check.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
+    check.add_argument("--timeout", type=float, default=1800, help="seconds per notebook run")
+
+    grade = commands.add_parser("grade", parents=[common], help="grade a class of submissions",
+                                description="Grade submissions (nbgrader layout "
+                                "<student>/<assignment>/*.ipynb, or a flat folder of "
+                                "<student>_anything.ipynb): writes grades.csv and one feedback "
+                                "HTML per submission; already graded submissions are skipped.")
+    grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS")
+    grade.add_argument("--assignment", help="grade only this assignment (required for a flat folder "
+                       "when the course has several)")
+    _grading_options(grade)
+    grade.add_argument("--force", action="store_true", help="regrade what is already graded")
+    grade.add_argument("--shard", metavar="K/N", help="grade only the K-th of N chunks of the "
+                       "submissions sorted by student (1 <= K <= N), for array jobs")
+    grade.add_argument("--csv", type=Path, help="where to write the CSV "
+                       "(default: COURSE_DIR/grades.csv)")
+
+    merge = commands.add_parser("merge", parents=[common], help="combine per-shard CSVs",
+                                description="Combine the grades CSVs of several shards into one.")
+    merge.add_argument("inputs", nargs="+", type=Path, metavar="CSV")
+    merge.add_argument("-o", "--output", type=Path, required=True, help="merged CSV to write")
+
+    demo = commands.add_parser("demo", parents=[common], help="grade a small planted class",
+                               description="Release an assignment privately, build a class "
+                               "(perfect, blank, two partial, a looper, a tamperer), grade it and "
+                               "print the table (what `make demo` runs).")
+    demo.add_argument("--assignment", help="default: the first assignment, or the sample course")
+    _grading_options(demo)
+    return parser
+
+
+def _grade(args: argparse.Namespace, course: Course, folder: Path, assignment: str | None,
+           force: bool, shard: str | None, csv: Path | None) -> int:
+    """Grade and print the summary; 1 when the grader itself failed on a submission."""
+    from autograder import report
+    from autograder.batch import grade_class, resolve_device, sandbox_available
+    from autograder.grade import GradeOptions
+
+    options = GradeOptions(device=resolve_device(args.device), deadline=args.timeout,
+                           cell_timeout=args.cell_timeout, memory_mb=args.memory_limit,
+                           sandboxed=sandbox_available(not args.no_sandbox))
+    batch = grade_class(course, folder, assignment, options, args.workers, force, shard, csv)
+    print(report.table(batch.results))
+    print(f"\ngraded {batch.graded}, skipped {batch.skipped} already graded; "
+          f"device {options.device}, {'sandboxed' if options.sandboxed else 'NOT sandboxed'}")
+    print(f"grades: {batch.csv}\nfeedback: {course.work / 'feedback'}/<student>/<assignment>/")
+    return 1 if any(r["status"] == "error" for r in batch.results) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    if not args.verbose:
+        logging.getLogger("traitlets").setLevel(logging.WARNING)
+    ensure_tools_on_path()
+    course = Course(args.root.resolve(), args.course_dir.resolve())
+    if args.command == "release":
+        from autograder.release import ReleaseError, release
+
+        try:
+            print("\n".join(release(course, args.assignments)))
+        except ReleaseError as err:
+            print(f"release failed, notebooks/ unchanged: {err}", file=sys.stderr)
+            return 1
+        return 0
+    if args.command == "check":
+        from autograder.batch import resolve_device
+        from autograder.check import check
+
+        passed, text = check(course, args.assignments, resolve_device(args.device), args.timeout)
+        print(text)
+        return 0 if passed else 1
+    if args.command == "grade":
+        return _grade(args, course, args.submissions.resolve(), args.assignment, args.force,
+                      args.shard, args.csv)
+    if args.command == "merge":
+        from autograder.report import merge
+
+        print(f"{merge(args.inputs, args.output)} rows -> {args.output}")
+        return 0
+    from autograder.demo import demo_course, make_class
+
+    demo, assignment = demo_course(course, course.work / "demo")
+    if args.assignment:
+        assignment = demo.resolve([args.assignment])[0]
+    students = make_class(demo, assignment, demo.work / "class")
+    print(f"demo class for {assignment}: {', '.join(students)}")
+    return _grade(args, demo, demo.work / "class", assignment, True, None, None)

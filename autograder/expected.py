@@ -1,0 +1,139 @@
+"""Trusted notebook runs: the solution's expected probes (cached), and plain runs for `check`.
+
+The expected run executes the SOLUTION notebook outside any sandbox with
+`COURSE_PROBE_MODE=expect`: every hidden-check case writes the solution's output (and its
+tolerances) as a probe, and the run notes which probes each graded test cell wrote. Results are
+cached under `<work>/expected/<assignment>-<device>-<hash>/`, keyed by the solution notebooks,
+the probe code and the device, so each assignment runs once per device.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from autograder.course import PACKAGE_DIR, Course, file_digest
+from autograder.execute import GradingExecute, is_test_cell
+
+FORMAT_FILES = ("probes.py", "reference.py", "solution.py")
+
+
+@dataclass
+class NotebookRun:
+    """What one trusted run of a notebook produced."""
+
+    nb: nbformat.NotebookNode
+    report: dict[str, Any]
+    elapsed: float
+
+
+@dataclass
+class SolutionRun:
+    """The expected run of one assignment: where its probes are, how long it took, what broke."""
+
+    folder: Path
+    elapsed: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+
+def data_dir(course: Course) -> Path:
+    """The data cache shared by all runs (`$COURSE_DATA_DIR`, else `<work>/data`)."""
+    folder = Path(os.environ.get("COURSE_DATA_DIR") or course.work / "data")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder.resolve()
+
+
+def kernel_env(course: Course, device: str, threads: int) -> dict[str, str]:
+    """Environment every grading kernel gets: device, grading flag, data cache, thread counts."""
+    env = {"COURSE_DEVICE": device, "NBGRADER_EXECUTION": "autograde",
+           "COURSE_DATA_DIR": str(data_dir(course)), "HF_HUB_OFFLINE": "1",
+           "TRANSFORMERS_OFFLINE": "1"}
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env[name] = str(threads)
+    return env
+
+
+def run_notebook(notebook: Path, mode: str, env: dict[str, str], deadline: float,
+                 course: Course, probe_dir: Path | None = None) -> NotebookRun:
+    """Execute a copy of `notebook`'s folder in a scratch folder (trusted, unsandboxed)."""
+    scratch = Path(tempfile.mkdtemp(prefix="ag-run-"))
+    try:
+        folder = scratch / notebook.parent.name
+        shutil.copytree(notebook.parent, folder)
+        report_dir = scratch / "report"
+        executor = GradingExecute(
+            config=course.config(), probe_mode=mode, deadline=deadline,
+            probe_dir=str(probe_dir or ""), report_dir=str(report_dir),
+            kernel_env={**env, "COURSE_RESULTS_FILE": str(scratch / "results.json")},
+        )
+        nb = nbformat.read(folder / notebook.name, as_version=4)
+        started = time.monotonic()
+        executor.preprocess(nb, {"metadata": {"path": str(folder)}})
+        elapsed = time.monotonic() - started
+        report = json.loads((report_dir / "notebook.json").read_text())
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return NotebookRun(nb, report, elapsed)
+
+
+def cell_problems(nb: nbformat.NotebookNode, allowed_errors: set[int] = frozenset()) -> list[str]:
+    """Errors in cells (except the allowed indices) and stderr output in graded test cells."""
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        label = f"cell {index}" + (f" ({cell.metadata.nbgrader.grade_id})"
+                                   if cell.metadata.get("nbgrader", {}).get("grade_id") else "")
+        for output in cell.outputs:
+            if output.output_type == "error" and index not in allowed_errors:
+                problems.append(f"{label} raised {output.ename}: {output.evalue}"[:300])
+            elif output.get("name") == "stderr" and is_test_cell(cell):
+                problems.append(f"{label} wrote to stderr, so nbgrader would score it 0: "
+                                f"{output.text.strip()[:120]!r}")
+    return problems
+
+
+def solution_run(course: Course, assignment: str, source: Path, device: str,
+                 env: dict[str, str], deadline: float) -> SolutionRun:
+    """The cached expected run of `assignment` from the source folder `source`."""
+    notebooks = sorted(source.glob("*.ipynb"))
+    key = file_digest([*notebooks, *(PACKAGE_DIR / f for f in FORMAT_FILES)])[:16]
+    folder = course.work / "expected" / f"{assignment}-{device}-{key}"
+    if (folder / "run.json").exists():
+        return SolutionRun(folder, json.loads((folder / "run.json").read_text())["elapsed"])
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(prefix=f".{assignment}-", dir=folder.parent))
+    run = SolutionRun(folder)
+    for notebook in notebooks:
+        probes = temp / notebook.stem / "probes"
+        probes.mkdir(parents=True)
+        done = run_notebook(notebook, "expect", env, deadline, course, probes)
+        run.elapsed += done.elapsed
+        name = notebook.relative_to(course.root) if notebook.is_relative_to(course.root) else notebook
+        if done.report["status"] != "ok":
+            run.problems.append(f"{name}: {done.report['status']} {done.report.get('error', '')}")
+        run.problems += [f"{name}: {p}" for p in cell_problems(done.nb)]
+        checks = {c.metadata.nbgrader.grade_id: done.report["probes_by_cell"].get(
+            c.metadata.nbgrader.grade_id, []) for c in done.nb.cells if is_test_cell(c)}
+        run.problems += [f"{name}: graded test cell {gid} records no hidden check (call "
+                         "compare_with_solution in its hidden tests)" for gid, keys in checks.items()
+                         if not keys]
+        manifest = {"checks": checks, "notebook": notebook.name}
+        (temp / notebook.stem / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    if run.problems:
+        shutil.rmtree(temp, ignore_errors=True)
+        return run
+    (temp / "run.json").write_text(json.dumps({"elapsed": round(run.elapsed, 2), "device": device}))
+    try:
+        os.rename(temp, folder)
+    except OSError:  # another process finished the same run first
+        shutil.rmtree(temp, ignore_errors=True)
+    return run
