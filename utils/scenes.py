@@ -20,6 +20,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -37,7 +38,7 @@ from utils.data import BindingPairs, CaptionedImages, SceneObject
 from utils.text import tokenize
 
 # Bump whenever drawing, layout or caption code changes what a configuration generates.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 4
 CACHE_ENV = "COURSE_DATA_DIR"
 DEFAULT_CACHE = Path("~/.cache/streetlight-to-clip")
 SPLITS = ("train", "val", "test")
@@ -352,10 +353,11 @@ _GLYPH_PARTS: dict[str, list[_Part]] = {
         _ell("white", 128, 34, 146, 52, sil=False), _ell("black", 134, 38, 143, 47, sil=False),
     ],
     "tree": [
-        _rrect("wood", 32, 56, 48, 100, 3),
-        _ell("body", 0, 26, 48, 70), _ell("body", 32, 26, 80, 70), _ell("body", 12, 0, 68, 56),
-        _ell("dark", 14, 44, 28, 56, sil=False), _ell("dark", 50, 40, 62, 52, sil=False),
-        _ell("dark", 34, 16, 46, 28, sil=False),
+        _rrect("wood", 29, 54, 41, 100, 2), _poly("wood", 29, 92, 22, 100, 48, 100, 41, 92),
+        _ell("body", 0, 22, 38, 58), _ell("body", 32, 22, 70, 58), _ell("body", 12, 0, 58, 40),
+        _ell("body", 12, 34, 58, 68),
+        _curve("dark", 2.5, 10, 44, 18, 52, 28, 50), _curve("dark", 2.5, 44, 52, 54, 54, 60, 44),
+        _curve("dark", 2.5, 26, 22, 34, 28, 44, 22),
     ],
     "flower": [
         _line("leaf", 5, 30, 48, 30, 100, sil=True),
@@ -506,6 +508,11 @@ def _role_colours(fill: tuple[int, int, int]) -> dict[str, tuple[int, int, int]]
     return roles
 
 
+def _joint(xy: list[float]) -> str | None:
+    """Round joints for sharp polylines only: smooth ones (ovals, curves) need none (and it is slow)."""
+    return "curve" if len(xy) <= 12 else None
+
+
 def _draw_glyph(draw: ImageDraw.ImageDraw, glyph: _Glyph, box: Sequence[float], flip: bool,
                 fill: tuple[int, int, int], stroke: float) -> None:
     """Draw a glyph into box (x0, y0, x1, y1, canvas pixels): outline pass, fills, details."""
@@ -529,16 +536,15 @@ def _draw_glyph(draw: ImageDraw.ImageDraw, glyph: _Glyph, box: Sequence[float], 
     for p, q in shapes:  # outline pass: every silhouette part, grown by the stroke
         if not p.silhouette:
             continue
-        if p.kind == "poly":
-            draw.polygon(q, fill=outline)
-            draw.line(q + q[:2], fill=outline, width=round(2 * s), joint="curve")
+        if p.kind == "poly":  # the fill pass covers the inside; the stroke straddles the edge
+            draw.line(q + q[:2], fill=outline, width=round(2 * s), joint=_joint(q))
         elif p.kind == "ellipse":
             draw.ellipse([q[0] - s, q[1] - s, q[2] + s, q[3] + s], fill=outline)
         elif p.kind == "rrect":
             draw.rounded_rectangle([q[0] - s, q[1] - s, q[2] + s, q[3] + s], p.radius * h + s,
                                    fill=outline)
         elif p.kind == "line":
-            draw.line(q, fill=outline, width=round(p.width * h + 2 * s), joint="curve")
+            draw.line(q, fill=outline, width=round(p.width * h + 2 * s), joint=_joint(q))
     for p, q in shapes:  # fills in drawing order (silhouette parts first, then the details)
         colour = colours[p.role]
         if p.kind == "poly":
@@ -548,7 +554,7 @@ def _draw_glyph(draw: ImageDraw.ImageDraw, glyph: _Glyph, box: Sequence[float], 
         elif p.kind == "rrect":
             draw.rounded_rectangle(q, p.radius * h, fill=colour)
         elif p.kind == "line":
-            draw.line(q, fill=colour, width=max(1, round(p.width * h)), joint="curve")
+            draw.line(q, fill=colour, width=max(1, round(p.width * h)), joint=_joint(q))
         elif p.kind == "ring":
             draw.ellipse(q, outline=colour, width=max(1, round(p.width * h)))
 
@@ -575,7 +581,7 @@ _PALETTES: dict[str, tuple[tuple[tuple[int, int, int], tuple[int, int, int]], ..
 def _gradient(rng: np.random.Generator, top: Sequence[int], bottom: Sequence[int],
               rows: int) -> np.ndarray:
     """(rows, 3) colours of a vertical gradient with a random tint shift."""
-    t = np.linspace(0.0, 1.0, rows, dtype=np.float32)[:, None]
+    t = (np.arange(rows, dtype=np.float32) / max(rows - 1, 1))[:, None]
     top32, bottom32 = np.asarray(top, np.float32), np.asarray(bottom, np.float32)
     return (1 - t) * top32 + t * bottom32 + rng.uniform(-12, 12, 3).astype(np.float32)
 
@@ -618,8 +624,8 @@ def _draw_texture(draw: ImageDraw.ImageDraw, rng: np.random.Generator, name: str
                                               (4, 4)) * c:
                 _blob(draw, cx + dx, cy + dy, rx, ry, shade)
     if name == "field":
-        lines = rng.uniform([0, hz + 0.02 * c, -4, 6], [c, c, 4, 14], (40, 4))
-        greens = rng.integers([40, 110, 30], [80, 150, 50], (40, 3)).tolist()
+        lines = rng.uniform([0, hz + 0.02 * c, -4, 6], [c, c, 4, 14], (28, 4))
+        greens = rng.integers([40, 110, 30], [80, 150, 50], (28, 3)).tolist()
         for (x, y, dx, dy), g in zip(lines.tolist(), greens, strict=True):
             draw.line([x, y, x + dx, y - dy], fill=tuple(g), width=2)
     elif name == "water":
@@ -627,11 +633,13 @@ def _draw_texture(draw: ImageDraw.ImageDraw, rng: np.random.Generator, name: str
         for x, y, w in waves.tolist():
             draw.arc([x, y, x + w, y + 0.05 * c], 200, 340, fill=(150, 196, 236), width=3)
     elif name == "jungle":
-        leaves = rng.uniform([0, 0, 0.05 * c, 0], [c, c, 0.11 * c, np.pi], (30, 4))
+        x, y, length, a = rng.uniform([0, 0, 0.05 * c, 0], [c, c, 0.11 * c, np.pi], (30, 4)).T
         greens = rng.integers([20, 80, 24], [70, 150, 60], (30, 3)).tolist()
-        for (x, y, length, a), g in zip(leaves.tolist(), greens, strict=True):
-            rot = np.array([[math.cos(a), math.sin(a)], [-math.sin(a), math.cos(a)]]) * length
-            draw.polygon((_LEAF @ rot + (x, y)).ravel().tolist(), fill=tuple(g))
+        cos, sin = (np.cos(a) * length)[:, None], (np.sin(a) * length)[:, None]
+        px = x[:, None] + _LEAF[:, 0] * cos - _LEAF[:, 1] * sin
+        py = y[:, None] + _LEAF[:, 0] * sin + _LEAF[:, 1] * cos
+        for pts, g in zip(np.stack([px, py], 2).reshape(30, -1).tolist(), greens, strict=True):
+            draw.polygon(pts, fill=tuple(g))
         for x, dx, y in rng.uniform([0, -0.1 * c, 0.3 * c], [c, 0.1 * c, 0.7 * c], (3, 3)).tolist():
             draw.line([x, 0, x + dx, y], fill=(40, 70, 30), width=3)
     elif name == "night":
@@ -697,9 +705,13 @@ class _Scene:
 def _pick(rng: np.random.Generator, items: Sequence[Any], weights: Sequence[float] | None = None) -> Any:
     """One item, uniformly or by (unnormalised) weights."""
     if weights is None:
-        return items[int(rng.integers(len(items)))]
-    cum = np.cumsum(weights)
-    return items[int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))]
+        return items[min(int(rng.random() * len(items)), len(items) - 1)]
+    r = rng.random() * sum(weights)
+    for item, w in zip(items, weights, strict=True):
+        r -= w
+        if r < 0:
+            return item
+    return items[-1]
 
 
 def _y_range(zone: str, background: str, horizon: float | None, h: float,
@@ -806,6 +818,8 @@ def _sample_scene(rng: np.random.Generator, n: int, n_objects: int | None = None
         if not actions:
             continue
         verb, zone = _pick(rng, actions)
+        if twin is not None and rng.random() < 0.7:  # twins tend to do the same: "two birds fly"
+            verb, zone = twin.verb, twin.zone
         size = _pick(rng, list(_SIZE_RANGES), size_probs)
         obj = _place(rng, label, verb, zone, size, background, horizon, objects, n)
         if obj is None:
@@ -930,8 +944,12 @@ def _cap_single(rng: np.random.Generator, scene: _Scene) -> str:
 def _cap_list(rng: np.random.Generator, scene: _Scene) -> str:
     """All objects in a list ("a dog, a red ball and a tree in a field")."""
     order = rng.permutation(len(scene.objects)).tolist()
-    nps = [_np(rng, scene.objects[k], 0.5) for k in order]
+    labels = Counter(o.label for o in scene.objects)
+    nps = [_np(rng, o, 1.0 if labels[o.label] > 1 else 0.5) for o in (scene.objects[k] for k in order)]
     text = f"{', '.join(nps[:-1])} and {nps[-1]}"
+    verbs = {o.verb for o in scene.objects}
+    if len(verbs) == 1 and rng.random() < 0.6:  # "a dog and a cat sit in the snow"
+        text += f" {verbs.pop()}"
     if rng.random() < 0.7:
         text += " " + _pick(rng, SCENE_LOCATIONS[scene.background])
     return text
@@ -944,9 +962,10 @@ def _relation_triples(scene: _Scene, n: int) -> list[tuple[int, int, str]]:
             for r in RELATIONS if relation_holds(boxes[a], boxes[b], r, n)]
 
 
-def _cap_relation(rng: np.random.Generator, scene: _Scene, n: int) -> str:
+def _cap_relation(rng: np.random.Generator, scene: _Scene,
+                  triples: list[tuple[int, int, str]]) -> str:
     """Two objects and a spatial relation ("a bird flies above a blue boat")."""
-    a, b, rel = _pick(rng, _relation_triples(scene, n))
+    a, b, rel = _pick(rng, triples)
     oa, ob = scene.objects[a], scene.objects[b]
     npa, npb, words = _np(rng, oa, 0.6), _np(rng, ob, 0.6), _pick(rng, RELATIONS[rel])
     forms = [f"{npa} {words} {npb}", f"{npa} is {words} {npb}",
@@ -976,7 +995,7 @@ def _cap_count(rng: np.random.Generator, scene: _Scene) -> str:
     zones, verbs = {o.zone for o in objs}, {o.verb for o in objs}
     where = (_location(rng, scene.background, objs[0].zone) if len(zones) == 1
              else _pick(rng, SCENE_LOCATIONS[scene.background]))
-    if len(verbs) == 1 and key in SYNONYMS and rng.random() < 0.6:
+    if len(verbs) == 1 and rng.random() < 0.8:
         return _verb_phrase(rng, subject, objs[0].verb, where, True)
     return f"{subject} {where}"
 
@@ -1033,8 +1052,10 @@ def _finish(rng: np.random.Generator, text: str) -> str:
 def _captions(rng: np.random.Generator, scene: _Scene, n: int, k: int) -> list[str]:
     """k different captions of one scene."""
     objs = scene.objects
+    triples = _relation_triples(scene, n)
     able = {
-        "single": True, "list": len(objs) > 1, "relation": bool(_relation_triples(scene, n)),
+        "single": True, "relation": bool(triples),
+        "list": len({(o.label, o.colour) for o in objs}) == len(objs) > 1,  # no "a bird and a bird"
         "count": bool(_groups(scene)), "hypernym": True, "scene": True,
         "play": any(o.label in INSTRUMENTS + PLAYTHINGS or o.verb == "play" for o in objs),
     }
@@ -1042,7 +1063,7 @@ def _captions(rng: np.random.Generator, scene: _Scene, n: int, k: int) -> list[s
     names, weights = [name for name, _ in kinds], [w for _, w in kinds]
     makers: dict[str, Callable[[], str]] = {
         "single": lambda: _cap_single(rng, scene), "list": lambda: _cap_list(rng, scene),
-        "relation": lambda: _cap_relation(rng, scene, n), "count": lambda: _cap_count(rng, scene),
+        "relation": lambda: _cap_relation(rng, scene, triples), "count": lambda: _cap_count(rng, scene),
         "hypernym": lambda: _cap_hypernym(rng, scene), "scene": lambda: _cap_scene(rng, scene),
         "play": lambda: _cap_play(rng, scene),
     }
@@ -1181,8 +1202,6 @@ def cache_dir(config: SceneConfig | None = None) -> Path:
 
 def _workers(count: int) -> int:
     """Worker processes for generating `count` items: several only for big splits on fork systems."""
-    import multiprocessing
-
     if count < 1000 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(4, os.cpu_count() or 1))
@@ -1190,30 +1209,28 @@ def _workers(count: int) -> int:
 
 def _generate(split: str, config: SceneConfig, progress: bool, workers: int | None) -> dict[str, Any]:
     """Draw every item of a split (in worker processes when it pays) and merge the chunks."""
-    import multiprocessing
-
     count, n, k = config.count(split), config.size, config.captions_per_image
     workers = _workers(count) if workers is None else workers
     step = 250
     tasks = [(split, config.seed, a, min(a + step, count), n, k) for a in range(0, count, step)]
-    bar = tqdm(total=count, desc=f"Drawing Scenes ({split})", unit="img", disable=not progress)
-    with bar:
+    images = np.empty((count, n, n, 3), dtype=np.uint8)
+    merged: dict[str, Any] = {}
+
+    def collect(task: tuple[str, int, int, int, int, int], chunk: dict[str, Any]) -> None:
+        images[task[2]:task[3]] = chunk.pop("images")
+        for key, values in chunk.items():
+            merged.setdefault(key, []).extend(values)
+        bar.update(task[3] - task[2])
+
+    with tqdm(total=count, desc=f"Drawing Scenes ({split})", unit="img", disable=not progress) as bar:
         if workers > 1:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                chunks = []
-                for chunk in pool.imap(_make_chunk, tasks):
-                    chunks.append(chunk)
-                    bar.update(len(chunk["images"]))
+                for task, chunk in zip(tasks, pool.imap(_make_chunk, tasks), strict=True):
+                    collect(task, chunk)
         else:
-            chunks = []
             for task in tasks:
-                chunks.append(_make_chunk(task))
-                bar.update(task[3] - task[2])
-    merged: dict[str, Any] = {"images": np.concatenate([c["images"] for c in chunks])}
-    for key in chunks[0]:
-        if key != "images":
-            merged[key] = [item for c in chunks for item in c[key]]
-    return merged
+                collect(task, _make_chunk(task))
+    return {"images": images, **merged}
 
 
 class _CacheInvalid(Exception):
