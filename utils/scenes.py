@@ -1222,9 +1222,15 @@ def _generate(split: str, config: SceneConfig, progress: bool, workers: int | No
             merged.setdefault(key, []).extend(values)
         bar.update(task[3] - task[2])
 
+    pool = None
+    if workers > 1:
+        try:
+            pool = multiprocessing.get_context("fork").Pool(workers)
+        except OSError:  # no processes allowed here (a sandbox, a process limit): draw serially
+            pool = None
     with tqdm(total=count, desc=f"Drawing Scenes ({split})", unit="img", disable=not progress) as bar:
-        if workers > 1:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+        if pool is not None:
+            with pool:
                 for task, chunk in zip(tasks, pool.imap(_make_chunk, tasks), strict=True):
                     collect(task, chunk)
         else:
