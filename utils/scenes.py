@@ -38,7 +38,7 @@ from utils.data import BindingPairs, CaptionedImages, SceneObject
 from utils.text import tokenize
 
 # Bump whenever drawing, layout or caption code changes what a configuration generates.
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 CACHE_ENV = "COURSE_DATA_DIR"
 DEFAULT_CACHE = Path("~/.cache/streetlight-to-clip")
 SPLITS = ("train", "val", "test")
@@ -580,10 +580,11 @@ _PALETTES: dict[str, tuple[tuple[tuple[int, int, int], tuple[int, int, int]], ..
 
 def _gradient(rng: np.random.Generator, top: Sequence[int], bottom: Sequence[int],
               rows: int) -> np.ndarray:
-    """(rows, 3) colours of a vertical gradient with a random tint shift."""
+    """(rows, 3) colours of a vertical gradient with a small random shift."""
     t = (np.arange(rows, dtype=np.float32) / max(rows - 1, 1))[:, None]
     top32, bottom32 = np.asarray(top, np.float32), np.asarray(bottom, np.float32)
-    return (1 - t) * top32 + t * bottom32 + rng.uniform(-12, 12, 3).astype(np.float32)
+    shift = rng.uniform(-12, 12) + rng.uniform(-4, 4, 3)  # mostly brightness: no colour casts
+    return (1 - t) * top32 + t * bottom32 + shift.astype(np.float32)
 
 
 def _paint_background(rng: np.random.Generator, name: str, n: int) -> tuple[np.ndarray, float | None]:
@@ -733,13 +734,13 @@ def _y_range(zone: str, background: str, horizon: float | None, h: float,
 
 
 def _overlaps(box: Sequence[float], others: Sequence[_Obj]) -> bool:
-    """True when box covers more than 10% of itself or of another object's box."""
+    """True when box covers more than 5% of itself or of another object's box."""
     x0, y0, x1, y1 = box
     area = (x1 - x0) * (y1 - y0)
     for o in others:
         a0, b0, a1, b1 = o.box
         inter = max(0.0, min(x1, a1) - max(x0, a0)) * max(0.0, min(y1, b1) - max(y0, b0))
-        if inter > 0.1 * min(area, (a1 - a0) * (b1 - b0)):
+        if inter > 0.05 * min(area, (a1 - a0) * (b1 - b0)):
             return True
     return False
 
