@@ -476,3 +476,25 @@ def test_cli_needs_an_action(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         scenes.main([])
     assert "nothing to do" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("caption, group", [
+    ("A red bird perches in the jungle.", "colour"),
+    ("A bird perches in the jungle.", "object"),
+    ("Two kittens are sleeping.", "object"),
+    ("A blue sky with clouds.", "scene"),
+    ("A bird above a red boat.", "relation"),
+    ("A bird flies over the water.", "object"),
+    ("An animal is next to a vehicle", "relation"),
+])
+def test_query_group_rules(caption, group):
+    assert scenes.query_group(caption) == group
+
+
+def test_query_groups_partition_the_captions():
+    captions = ["a red car", "a car", "a starry night", "a dog beside a cat", "a dog beside a red cat"]
+    masks = scenes.query_groups(captions)
+    assert list(masks) == list(scenes.QUERY_GROUPS)
+    stacked = np.stack(list(masks.values()))
+    assert (stacked.sum(axis=0) == 1).all()
+    assert masks["relation"].tolist() == [False, False, False, True, True]
