@@ -498,3 +498,15 @@ def test_query_groups_partition_the_captions():
     stacked = np.stack(list(masks.values()))
     assert (stacked.sum(axis=0) == 1).all()
     assert masks["relation"].tolist() == [False, False, False, True, True]
+
+
+def test_image_attributes_follow_the_annotations(cache):
+    data = scenes.load_scenes("test", config=scenes.SceneConfig(n_train=1, n_val=1, n_test=20),
+                              progress=False)
+    attrs = scenes.image_attributes(data)
+    assert set(attrs) == {"scene", "colour", "object"}
+    assert set(attrs["object"]) == set(scenes.CLASSES)
+    for i, objs in enumerate(data.objects):
+        assert [b for b, m in attrs["scene"].items() if m[i]] == [data.backgrounds[i]]
+        assert {c for c, m in attrs["colour"].items() if m[i]} == {o.colour for o in objs}
+        assert {c for c, m in attrs["object"].items() if m[i]} == {o.label for o in objs}

@@ -1423,6 +1423,20 @@ def query_groups(captions: Sequence[str]) -> dict[str, np.ndarray]:
     return {g: labels == g for g in QUERY_GROUPS}
 
 
+def image_attributes(data: CaptionedImages) -> dict[str, dict[str, np.ndarray]]:
+    """Which images show each scene, object colour and object class: {kind: {word: (N,) bool}}."""
+    if data.objects is None or data.backgrounds is None:
+        raise ValueError(f"{data.name} has no scene annotations (objects and backgrounds)")
+    backgrounds = np.array(data.backgrounds)
+    colours = [{o.colour for o in objs} for objs in data.objects]
+    labels = [{o.label for o in objs} for objs in data.objects]
+    return {
+        "scene": {b: backgrounds == b for b in BACKGROUNDS},
+        "colour": {c: np.array([c in cs for cs in colours]) for c in COLOURS},
+        "object": {c: np.array([c in ls for ls in labels]) for c in CLASSES},
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # Command line: a gallery PNG and statistics
 # ---------------------------------------------------------------------------------------------
