@@ -1,0 +1,721 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false}
+# # 01 · The streetlight: retrieval with hand-made features
+#
+# *From the Streetlight to CLIP — notebook 1 of 6*
+#
+# A man searches the pavement under a streetlight. *"Did you lose your keys here?"* — *"No, over
+# there in the dark, but this is where the light is."* Image–text retrieval began the same way:
+# we measure what is easy to measure (the colours of pixels, the words of captions) and hope the
+# answer is there. **Retrieval is a scoring function** $F: \mathcal{I} \times \mathcal{L} \to
+# \mathbb{R}$ that scores every image against every caption; we rank by the score. In this notebook
+# you build $F$ from hand-made features, measure it honestly, and watch it succeed exactly where
+# the light is — colour — and fail where the keys were lost: objects and relations.
+#
+# **Learning objectives.** After this notebook you can
+# 1. state retrieval as a score matrix $S_{ij} = F(I_i, L_j)$ and read Recall@K and median rank in both directions;
+# 2. write a rule-based $F$ and see why its ties make it weak;
+# 3. build colour-bin image features $\psi(I)$ with k-means and bag-of-words caption features $\omega(L)$;
+# 4. fit the linear co-occurrence model $F(I, L) = \sum_{ij} a_i\,\theta_{ij}\,b_j$ and score a whole test set with one matrix product;
+# 5. explain the streetlight effect with a measurement, not an anecdote.
+#
+# **Time:** about 75 minutes. **Runs** in well under two minutes on a laptop CPU.
+#
+# | exercise | what you write | points |
+# |---|---|---|
+# | 1 | `rule_scores`: the lecture's red rule | 3 |
+# | 2 | `kmeans`: RGB colour bins | 4 |
+# | 3 | `colour_histograms`: $\psi(I)$ | 3 |
+# | 4 | `bag_of_words`: $\omega(L)$ | 3 |
+# | 5 | `cooccurrence_theta`: $\theta_{ij} = \#(i,j) / (\#i + \#j)$ | 4 |
+# | 6 | `score_matrix`: $S = A\,\theta\,B^\top$ | 3 |
+# | | **total** | **20** |
+#
+# Each exercise is followed by a locked check cell. Run it: it tells you what differed and how.
+# When your notebook is graded, hidden checks also compare your functions with the reference
+# solution on random inputs, so make them correct in general, not just on the visible example.
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "setup_md", "locked": true, "schema_version": 3, "solution": false}
+# ## 0. Setup
+#
+# One cell for imports, the random seed and the device. This notebook works with numpy on the CPU;
+# the device matters from notebook 04 on.
+
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
+# %matplotlib inline
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import utils
+from utils import checks, metrics, plots, results, scenes
+from utils.text import build_vocabulary, tokenize
+
+utils.set_seed(0)
+device = utils.get_device()
+print(f"device: {device} | grading: {utils.is_grading()}")
+
+# %% tags=["parameters"]
+SEED = 0              # every random choice below derives from it
+N_BINS = 16           # k: the number of colour bins (k-means centroids)
+KMEANS_PIXELS = 20_000  # pixels sampled from training images to fit the bins
+KMEANS_ITERS = 25     # k-means iterations
+FEATURE_SIZE = 32     # images are averaged down to 32x32 before counting colours
+TOP_K = 5             # results shown per query
+
+# %% [markdown]
+# ## 1. The data: Scenes
+#
+# The course's default data set is **Scenes**: procedurally drawn 64×64 images of 1–3 objects
+# (birds, boats, guitars, …) in a colour, on a background (sky, field, water, jungle, night, …),
+# each with five captions written by a small grammar. Captions use synonyms ("boat", "ship"),
+# hypernyms ("an animal"), verb forms ("perches", "perching"), relations ("above") and sometimes
+# leave things out — like people do. The set is generated on your machine the first time
+# (about 20 s) and cached.
+#
+# `train` has 8,000 images and 40,000 captions; `test` has 1,000 images and 5,000 captions.
+# `data.caption_image[j]` is the index of the image that caption `j` describes.
+
+# %%
+train = scenes.load_scenes("train")
+test = scenes.load_scenes("test")
+print(f"train: {len(train)} images, {len(train.captions)} captions | "
+      f"test: {len(test)} images, {len(test.captions)} captions")
+first = [int(np.flatnonzero(test.caption_image == i)[0]) for i in range(12)]
+plots.image_grid(test.images[:12], [test.captions[j] for j in first], ncols=6,
+                 title="Scenes test images with one of their five captions");
+
+# %% [markdown]
+# ## 2. Retrieval is a score matrix
+#
+# For $N$ images and $M$ captions, a retrieval model is any function that fills the
+# **score matrix** $S \in \mathbb{R}^{N \times M}$, $S_{ij} = F(I_i, L_j)$. Two tasks read it:
+#
+# * **text → image**: for caption $j$, rank the images by column $S_{:,j}$; the right answer is image `caption_image[j]`;
+# * **image → text**: for image $i$, rank the captions by row $S_{i,:}$; any of its five captions is right, so the rank of the *best* of them counts.
+#
+# **Recall@K** (R@K) is the percentage of queries whose right answer is among the top $K$;
+# the **median rank** is the rank of the right answer for the middle query (1 is perfect).
+# With 1,000 test images, a random scorer gets text→image R@10 ≈ 1 % and median rank ≈ 500.
+#
+# **Ties.** Hand-made scores are often exactly equal. `utils.metrics` orders tied candidates
+# uniformly at random and reports the exact *expected* value over that random order, so a
+# scorer that cannot tell candidates apart gets chance level — never lucky 100 %, never an
+# unlucky 0 %.
+
+# %% [markdown]
+# ## 3. Exercise 1 — the lecture's rule (3 points)
+#
+# The lecture's first retrieval function looks at one colour and one word:
+#
+# $$F(I, L) = \begin{cases}1 & \text{if } \#\text{red pixels}(I) > 0 \text{ and } \#\text{"red"}(L) > 0\\ 0 & \text{otherwise.}\end{cases}$$
+#
+# **Definitions.**
+# * A pixel $(r, g, b)$ (uint8, 0–255) is **red** when $r \ge 120$, $r \ge 3g$ and $r \ge 3b$.
+#   Red objects in Scenes are bright and saturated; orange, brown and pink shades fail $r \ge 3g$ or $r \ge 3b$.
+# * $\#\text{"red"}(L)$ is the number of tokens of `tokenize(L)` equal to `"red"` (the provided
+#   tokenizer lowercases and strips punctuation, so `"Red."` counts; `"reddish"` does not).
+#
+# **Pitfall.** uint8 arithmetic wraps around: `np.uint8(100) * 3 == 44`. Convert to a wider
+# integer type (e.g. `images.astype(np.int32)`) before multiplying.
+#
+# **Write** `rule_scores(images, captions)`:
+# * `images`: `np.ndarray` of shape `(N, H, W, 3)`, dtype `uint8`;
+# * `captions`: list of `M` strings;
+# * returns a `np.ndarray` of shape `(N, M)`, dtype `float32`, with entries 0.0 or 1.0.
+#
+# Count the red pixels of all images at once (no Python loop over pixels).
+
+# %% nbgrader={"grade": false, "grade_id": "rule_scores", "locked": false, "schema_version": 3, "solution": true}
+def rule_scores(images: np.ndarray, captions: list[str]) -> np.ndarray:
+    """The red rule F(I, L) for every image x caption pair: (N, M) float32 of 0/1."""
+    ### BEGIN SOLUTION
+    rgb = images.astype(np.int32)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    red_pixels = ((r >= 120) & (r >= 3 * g) & (r >= 3 * b)).sum(axis=(1, 2))
+    red_words = np.array([tokenize(c).count("red") for c in captions])
+    return ((red_pixels[:, None] > 0) & (red_words[None, :] > 0)).astype(np.float32)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_rule_scores", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+# Two 2x2 images: the first has one red pixel; the second has a pixel that only LOOKS red if
+# uint8 arithmetic wraps around (3 * 100 = 300 -> 44), and an orange one.
+tiny = np.zeros((2, 2, 2, 3), dtype=np.uint8)
+tiny[0, 0, 0] = (220, 30, 30)    # red
+tiny[1, 0, 0] = (250, 100, 10)   # orange-ish: 250 < 3 * 100, not red
+tiny[1, 1, 1] = (240, 120, 20)   # orange
+caps = ["A red bird.", "a blue boat", "RED, red and red", "a reddish sky"]
+out = rule_scores(tiny, caps)
+checks.check_array(out, kind="ndarray", shape=(2, 4), dtype=np.float32)
+checks.check_equal(out, np.array([[1, 0, 1, 0], [0, 0, 0, 0]], dtype=np.float32),
+                   name="rule_scores(tiny, caps)")
+print("Exercise 1: visible checks passed.")
+### BEGIN HIDDEN TESTS
+from autograder.reference import compare_with_solution
+
+rng = np.random.default_rng(101)
+words = ["a", "red", "Red.", "blue", "bird", "reddish", "boat", "RED!", "sky"]
+cases = []
+for n, m, size in [(5, 7, 4), (9, 3, 8), (1, 1, 2)]:
+    imgs = rng.integers(0, 256, size=(n, size, size, 3)).astype(np.uint8)
+    imgs[rng.random((n, size, size)) < 0.9] //= 4      # mostly dark: some images have no red pixel
+    capts = [" ".join(rng.choice(words, size=rng.integers(1, 6))) for _ in range(m)]
+    cases.append({"images": imgs, "captions": capts})
+compare_with_solution("rule_scores", rule_scores, cases, exact=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# How does the rule do on the test set? Every image with a red pixel ties with every other such
+# image for every caption that says "red" — and every caption without "red" ties with all images
+# at 0. Keep that in mind when you read the numbers at the end.
+
+# %%
+t0 = time.perf_counter()
+S_rule = rule_scores(test.images, test.captions)
+print(f"rule scores {S_rule.shape} in {time.perf_counter() - t0:.2f} s; "
+      f"{(S_rule.max(axis=1) > 0).mean():.0%} of test images contain a red pixel; "
+      f"{(S_rule.max(axis=0) > 0).mean():.0%} of test captions say 'red'")
+
+# %% [markdown]
+# ## 4. Exercise 2 — colour bins with k-means (4 points)
+#
+# One colour, one word is too little. The lecture's next step: cut RGB space into $k$ **colour
+# bins** and describe an image by how much of it falls into each bin. We learn the bins with
+# **k-means** on pixels sampled from training images ("RGB kNN bins"): each pixel belongs to its
+# nearest centroid, and each centroid moves to the mean of its pixels.
+#
+# **Write** `kmeans(pixels, k, n_iter, seed)` exactly as follows (the checks compare your output
+# with the reference implementation, so the details matter):
+# 1. `pixels`: `np.ndarray` `(n, 3)` float32 (RGB in [0, 1]). Work in float64 internally.
+# 2. **Initialisation:** `rng = np.random.default_rng(seed)`; the initial centroids are
+#    `pixels[rng.choice(n, size=k, replace=False)]`.
+# 3. **Repeat `n_iter` times:**
+#    * *assign* every pixel to the centroid with the smallest squared Euclidean distance (ties go to the lowest centroid index — `np.argmin` does this);
+#    * *update* every centroid that received pixels to the mean of its pixels;
+#    * **empty-cluster rule:** a centroid that received no pixel is moved onto the pixel that is
+#      currently worst served — the pixel with the largest distance to its assigned centroid
+#      (before the update; ties → lowest pixel index). Handle empty clusters in increasing index
+#      order, and never give the same pixel to two empty clusters.
+# 4. **Return** `(centroids, labels)`: centroids `(k, 3)` float32 and `labels` `(n,)` int64, the
+#    assignment of every pixel to the **final** centroids.
+#
+# Vectorise the assignment step: the distances from all pixels to all centroids are one
+# `(n, k)` array ($\|x - c\|^2 = \|x\|^2 - 2x\cdot c + \|c\|^2$, or broadcasting).
+
+# %% nbgrader={"grade": false, "grade_id": "kmeans", "locked": false, "schema_version": 3, "solution": true}
+def kmeans(pixels: np.ndarray, k: int, n_iter: int = 25, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """k-means on (n, 3) pixels: returns ((k, 3) float32 centroids, (n,) int64 labels)."""
+    ### BEGIN SOLUTION
+    x = pixels.astype(np.float64)
+    rng = np.random.default_rng(seed)
+    centroids = x[rng.choice(len(x), size=k, replace=False)]
+
+    def assign(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        d = ((x[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+        labels = d.argmin(axis=1)
+        return labels, d[np.arange(len(x)), labels]
+
+    for _ in range(n_iter):
+        labels, dist = assign(centroids)
+        counts = np.bincount(labels, minlength=k)
+        sums = np.zeros((k, 3))
+        np.add.at(sums, labels, x)
+        updated = centroids.copy()
+        filled = counts > 0
+        updated[filled] = sums[filled] / counts[filled, None]
+        worst_first = np.argsort(-dist, kind="stable")
+        for j, pixel in zip(np.flatnonzero(~filled), worst_first, strict=False):
+            updated[j] = x[pixel]
+        centroids = updated
+    labels, _ = assign(centroids)
+    return centroids.astype(np.float32), labels.astype(np.int64)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_kmeans", "locked": true, "points": 4, "schema_version": 3, "solution": false}
+# Two obvious clusters: k-means must find their means, whatever the initialisation.
+two = np.array([[0.0, 0.0, 0.0], [0.1, 0.0, 0.0], [1.0, 1.0, 1.0], [0.9, 1.0, 1.0]], dtype=np.float32)
+c, lab = kmeans(two, k=2, n_iter=10, seed=0)
+checks.check_array(c, kind="ndarray", shape=(2, 3), dtype=np.float32, name="centroids")
+checks.check_array(lab, kind="ndarray", shape=(4,), dtype=np.int64, name="labels")
+order = np.argsort(c[:, 0])
+checks.check_close(c[order], np.array([[0.05, 0, 0], [0.95, 1, 1]], dtype=np.float32), name="sorted centroids")
+checks.check_equal(lab[[0, 2]] != lab[[1, 3]], np.array([False, False]), name="pixels 0,1 and 2,3 share a label")
+# Empty clusters: 5 identical pixels and 1 different one, k=3. All initial centroids may land on
+# the same colour; the empty-cluster rule must move one onto the odd pixel, and no NaN may appear.
+dup = np.array([[0.2, 0.2, 0.2]] * 5 + [[0.9, 0.1, 0.1]], dtype=np.float32)
+c, lab = kmeans(dup, k=3, n_iter=5, seed=1)
+checks.check_finite(c, name="centroids with an empty cluster")
+checks.check_value(int(np.isclose(c, [0.9, 0.1, 0.1]).all(axis=1).sum() >= 1), 1,
+                   name="a centroid on the odd pixel (0.9, 0.1, 0.1)")
+print("Exercise 2: visible checks passed.")
+### BEGIN HIDDEN TESTS
+from autograder.reference import compare_with_solution
+
+rng = np.random.default_rng(202)
+centres = rng.random((5, 3))
+blobs = (centres[rng.integers(0, 5, 300)] + 0.03 * rng.normal(size=(300, 3))).astype(np.float32)
+cases = [
+    {"pixels": blobs, "k": 5, "n_iter": 20, "seed": 3},
+    {"pixels": rng.random((200, 3)).astype(np.float32), "k": 7, "n_iter": 8, "seed": 11},
+    {"pixels": np.repeat(rng.random((3, 3)), [20, 1, 1], axis=0).astype(np.float32), "k": 3, "n_iter": 6, "seed": 0},
+]
+compare_with_solution("kmeans", kmeans, cases, rtol=1e-4, atol=1e-5)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Fit the bins on pixels sampled from the training images. Each centroid is a colour: the
+# swatches below are the $k$ "words" of our visual vocabulary.
+
+# %%
+rng = np.random.default_rng(SEED)
+train_small = train.resized(FEATURE_SIZE)                      # (8000, 32, 32, 3) uint8
+all_pixels = train_small.reshape(-1, 3)
+sample = all_pixels[rng.choice(len(all_pixels), size=KMEANS_PIXELS, replace=False)]
+t0 = time.perf_counter()
+centroids, _ = kmeans(sample.astype(np.float32) / 255.0, k=N_BINS, n_iter=KMEANS_ITERS, seed=SEED)
+print(f"k-means on {KMEANS_PIXELS} pixels, k={N_BINS}: {time.perf_counter() - t0:.2f} s")
+
+fig, ax = plt.subplots(figsize=(10, 1.4))
+ax.imshow(centroids[None, :, :], aspect="auto")
+ax.set_xticks(range(N_BINS), [str(i) for i in range(N_BINS)])
+ax.set_yticks([])
+ax.set_xlabel("colour bin i")
+ax.set_title(f"The {N_BINS} colour bins (k-means centroids of training pixels)")
+plt.show()
+
+# %% [markdown]
+# ## 5. Exercise 3 — colour-bin features $\psi(I)$ (3 points)
+#
+# An image's feature vector $a = \psi(I) \in \mathbb{R}^k$ is its **normalised histogram over the
+# bins**: $a_i$ is the fraction of its pixels whose nearest centroid is $i$.
+#
+# **Write** `colour_histograms(images, centroids)`:
+# * `images`: `(N, H, W, 3)` uint8; use pixel values `images / 255` (RGB in [0, 1]);
+# * `centroids`: `(k, 3)` float32;
+# * nearest centroid by squared Euclidean distance, ties → lowest index (as in `kmeans`);
+# * returns `(N, k)` float32 whose rows sum to 1.
+#
+# 8,000 images × 1,024 pixels × 16 bins is 131 million distances: process the images in chunks
+# (e.g. 500 at a time) so memory stays small, and count with `np.bincount` or a one-hot sum.
+
+# %% nbgrader={"grade": false, "grade_id": "colour_histograms", "locked": false, "schema_version": 3, "solution": true}
+def colour_histograms(images: np.ndarray, centroids: np.ndarray, chunk: int = 500) -> np.ndarray:
+    """psi(I): each image's normalised histogram over the colour bins, (N, k) float32."""
+    ### BEGIN SOLUTION
+    n, k = len(images), len(centroids)
+    c = centroids.astype(np.float64)
+    out = np.zeros((n, k), dtype=np.float32)
+    for start in range(0, n, chunk):
+        x = images[start:start + chunk].reshape(-1, 3).astype(np.float64) / 255.0
+        d = (x ** 2).sum(1)[:, None] - 2 * x @ c.T + (c ** 2).sum(1)[None, :]
+        labels = d.argmin(axis=1).reshape(len(images[start:start + chunk]), -1)
+        rows = np.arange(len(labels))[:, None] * k + labels
+        counts = np.bincount(rows.ravel(), minlength=len(labels) * k).reshape(-1, k)
+        out[start:start + chunk] = counts / labels.shape[1]
+    return out
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_colour_histograms", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+# A 2x2 image with three black pixels and one white one, and bins black / grey-ish / white.
+img = np.zeros((1, 2, 2, 3), dtype=np.uint8)
+img[0, 1, 1] = 255
+bins = np.array([[0, 0, 0], [0.4, 0.4, 0.4], [1, 1, 1]], dtype=np.float32)
+h = colour_histograms(img, bins)
+checks.check_array(h, kind="ndarray", shape=(1, 3), dtype=np.float32)
+checks.check_close(h, np.array([[0.75, 0.0, 0.25]], dtype=np.float32), name="histogram of the 2x2 image")
+many = colour_histograms(np.random.default_rng(0).integers(0, 256, (7, 5, 5, 3)).astype(np.uint8), bins)
+checks.check_close(many.sum(axis=1), np.ones(7, dtype=np.float32), rtol=1e-5, name="row sums")
+print("Exercise 3: visible checks passed.")
+### BEGIN HIDDEN TESTS
+from autograder.reference import compare_with_solution
+
+rng = np.random.default_rng(303)
+cases = [
+    {"images": rng.integers(0, 256, (6, 16, 16, 3)).astype(np.uint8), "centroids": rng.random((5, 3)).astype(np.float32)},
+    {"images": rng.integers(0, 256, (3, 8, 8, 3)).astype(np.uint8), "centroids": rng.random((12, 3)).astype(np.float32)},
+    {"images": np.full((2, 4, 4, 3), 128, np.uint8), "centroids": np.array([[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]], np.float32)},
+]
+compare_with_solution("colour_histograms", colour_histograms, cases, rtol=1e-5, atol=5e-3)
+### END HIDDEN TESTS
+
+# %%
+t0 = time.perf_counter()
+A_train_images = colour_histograms(train_small, centroids)
+A_test = colour_histograms(test.resized(FEATURE_SIZE), centroids)
+print(f"psi for {len(A_train_images) + len(A_test)} images in {time.perf_counter() - t0:.2f} s")
+
+# %% [markdown]
+# ## 6. Exercise 4 — bag-of-words features $\omega(L)$ (3 points)
+#
+# A caption's feature vector $b = \omega(L) \in \mathbb{R}^V$ counts how often each vocabulary
+# word occurs in it: word order is thrown away (a *bag* of words). The vocabulary is built from
+# the training captions (`build_vocabulary`, every word seen at least twice); stemming —
+# "perches" vs "perch" — is notebook 02's job.
+#
+# **Write** `bag_of_words(captions, vocabulary)`:
+# * `captions`: list of `M` strings; tokenize each with the provided `tokenize`;
+# * `vocabulary`: list of `V` distinct words; column `j` counts `vocabulary[j]`;
+# * tokens not in the vocabulary are ignored;
+# * returns `(M, V)` float32 counts.
+#
+# Look words up in a `dict` (word → column), not with `list.index` (that is $O(V)$ per token).
+
+# %% nbgrader={"grade": false, "grade_id": "bag_of_words", "locked": false, "schema_version": 3, "solution": true}
+def bag_of_words(captions: list[str], vocabulary: list[str]) -> np.ndarray:
+    """omega(L): word counts of each caption over the vocabulary, (M, V) float32."""
+    ### BEGIN SOLUTION
+    column = {word: j for j, word in enumerate(vocabulary)}
+    out = np.zeros((len(captions), len(vocabulary)), dtype=np.float32)
+    for i, caption in enumerate(captions):
+        for token in tokenize(caption):
+            j = column.get(token)
+            if j is not None:
+                out[i, j] += 1
+    return out
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_bag_of_words", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+vocab = ["red", "bird", "a", "boat"]
+bow = bag_of_words(["A red bird, a RED boat.", "two owls"], vocab)
+checks.check_array(bow, kind="ndarray", shape=(2, 4), dtype=np.float32)
+checks.check_equal(bow, np.array([[2, 1, 2, 1], [0, 0, 0, 0]], dtype=np.float32),
+                   name='bag_of_words(["A red bird, a RED boat.", "two owls"])')
+print("Exercise 4: visible checks passed.")
+### BEGIN HIDDEN TESTS
+from autograder.reference import compare_with_solution
+
+rng = np.random.default_rng(404)
+pool = ["a", "the", "red", "Bird", "bird.", "boat", "perches", "in", "jungle!", "two", "owls,"]
+cases = [
+    {"captions": [" ".join(rng.choice(pool, size=rng.integers(0, 9))) for _ in range(12)],
+     "vocabulary": ["bird", "red", "the", "jungle", "owls", "zebra"]},
+    {"captions": ["", "   ", "Red red RED red."], "vocabulary": ["red"]},
+]
+compare_with_solution("bag_of_words", bag_of_words, cases, exact=True)
+### END HIDDEN TESTS
+
+# %%
+vocabulary = build_vocabulary(train.captions, min_count=2)
+B_train = bag_of_words(train.captions, vocabulary)
+B_test = bag_of_words(test.captions, vocabulary)
+print(f"vocabulary: {len(vocabulary)} words; B_train {B_train.shape}, B_test {B_test.shape}")
+print("most frequent:", ", ".join(vocabulary[:20]))
+
+# %% [markdown]
+# ## 7. Exercise 5 — the linear co-occurrence model (4 points)
+#
+# The lecture's model scores an image–caption pair by how often their features occurred
+# *together* in the training pairs:
+#
+# $$F(I, L) = \sum_{i=1}^{k}\sum_{j=1}^{V} a_i\,\theta_{ij}\,b_j, \qquad a = \psi(I),\; b = \omega(L).$$
+#
+# With $P$ training pairs $(a^{(p)}, b^{(p)})$ stacked as rows of $A \in \mathbb{R}^{P\times k}$ and
+# $B \in \mathbb{R}^{P\times V}$:
+#
+# * $\#(i,j) = \sum_p a^{(p)}_i\, b^{(p)}_j$ — how much bin $i$ and word $j$ co-occur (that is $A^\top B$);
+# * $\#i = \sum_p a^{(p)}_i$ and $\#j = \sum_p b^{(p)}_j$ — how common each is on its own;
+# * $\theta_{ij} = \dfrac{\#(i,j)}{\#i + \#j}$, and $\theta_{ij} = 0$ where $\#i + \#j = 0$.
+#
+# The denominator punishes features that are common everywhere (the sky-blue bin, the word "a").
+#
+# **Worked example** ($P = 3$ pairs, $k = 2$ bins, $V = 3$ words "red", "blue", "bird"):
+#
+# $$A = \begin{pmatrix}1 & 0\\ 0.5 & 0.5\\ 0 & 1\end{pmatrix},\quad
+#   B = \begin{pmatrix}1 & 0 & 1\\ 0 & 1 & 1\\ 0 & 1 & 0\end{pmatrix}\quad\Rightarrow\quad
+#   \#(i,j) = A^\top B = \begin{pmatrix}1 & 0.5 & 1.5\\ 0 & 1.5 & 0.5\end{pmatrix},\;
+#   \#i = (1.5,\ 1.5),\; \#j = (1,\ 2,\ 2),$$
+#
+# $$\theta = \begin{pmatrix}1/2.5 & 0.5/3.5 & 1.5/3.5\\ 0/2.5 & 1.5/3.5 & 0.5/3.5\end{pmatrix}
+#          = \begin{pmatrix}0.4 & 0.1429 & 0.4286\\ 0 & 0.4286 & 0.1429\end{pmatrix}.$$
+#
+# Bin 0 ("reddish") goes with "red", bin 1 with "blue"; "bird" leans to bin 0 only because the
+# one red thing in this tiny data set happened to be a bird. Co-occurrence cannot tell the two apart.
+#
+# **Write** `cooccurrence_theta(A, B)`: `A` `(P, k)`, `B` `(P, V)` (any real dtype) → `(k, V)` float32. No loops.
+
+# %% nbgrader={"grade": false, "grade_id": "cooccurrence_theta", "locked": false, "schema_version": 3, "solution": true}
+def cooccurrence_theta(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """theta_ij = #(i,j) / (#i + #j) over paired rows of A (P, k) and B (P, V); (k, V) float32."""
+    ### BEGIN SOLUTION
+    A = A.astype(np.float32)
+    B = B.astype(np.float32)
+    joint = A.T @ B
+    denominator = A.sum(axis=0)[:, None] + B.sum(axis=0)[None, :]
+    safe = np.where(denominator > 0, denominator, 1.0)
+    return np.where(denominator > 0, joint / safe, 0.0).astype(np.float32)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_cooccurrence_theta", "locked": true, "points": 4, "schema_version": 3, "solution": false}
+A_ex = np.array([[1, 0], [0.5, 0.5], [0, 1]], dtype=np.float32)
+B_ex = np.array([[1, 0, 1], [0, 1, 1], [0, 1, 0]], dtype=np.float32)
+theta_ex = cooccurrence_theta(A_ex, B_ex)
+checks.check_array(theta_ex, kind="ndarray", shape=(2, 3), dtype=np.float32, name="theta")
+checks.check_close(theta_ex, np.array([[0.4, 0.5 / 3.5, 1.5 / 3.5], [0.0, 1.5 / 3.5, 0.5 / 3.5]], dtype=np.float32),
+                   rtol=1e-5, name="theta of the worked example")
+# a bin and a word that never occur: theta must be 0 there, not NaN
+theta0 = cooccurrence_theta(np.array([[1.0, 0.0]], np.float32), np.array([[1.0, 0.0]], np.float32))
+checks.check_close(theta0, np.array([[0.5, 0.0], [0.0, 0.0]], dtype=np.float32), name="theta with unused features")
+print("Exercise 5: visible checks passed.")
+### BEGIN HIDDEN TESTS
+from autograder.reference import compare_with_solution
+
+rng = np.random.default_rng(505)
+cases = [
+    {"A": rng.random((40, 6)).astype(np.float32), "B": rng.integers(0, 3, (40, 9)).astype(np.float32)},
+    {"A": rng.random((5, 3)), "B": rng.integers(0, 2, (5, 4))},
+    {"A": np.zeros((4, 2), np.float32), "B": np.zeros((4, 3), np.float32)},
+]
+compare_with_solution("cooccurrence_theta", cooccurrence_theta, cases, rtol=1e-5, atol=1e-7)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Fit $\theta$ on the 40,000 training pairs: every caption is paired with the colour histogram
+# of its own image (`caption_image` says which).
+
+# %%
+A_train = A_train_images[train.caption_image]        # (40000, k): one row per training pair
+theta = cooccurrence_theta(A_train, B_train)
+print(f"theta: {theta.shape}")
+show = [w for w in ("red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black",
+                    "white", "grey", "sky", "water", "night", "bird", "boat", "guitar", "above")
+        if w in vocabulary]
+cols = [vocabulary.index(w) for w in show]
+fig = plots.similarity_heatmap(theta[:, cols], row_labels=[f"bin {i}" for i in range(N_BINS)],
+                               col_labels=show, title="θ: colour bins × selected words",
+                               xlabel="word j", ylabel="colour bin i")
+ax = fig.axes[0]
+for i, colour in enumerate(centroids):  # paint each row label with its bin's colour
+    ax.add_patch(plt.Rectangle((-1.6, i - 0.5), 0.9, 1.0, color=colour, clip_on=False))
+plt.show()
+
+# %% [markdown]
+# Read the heatmap row by row (a bin) and column by column (a word). Scene words ("sky",
+# "water", "night") light up their background colours. The colour words of small objects
+# ("red", "pink") barely stand out, and "bird", "boat", "guitar", "above" are spread thinly over
+# the background bins. θ can only learn what the features can see; section 9 measures it.
+
+# %% [markdown]
+# ## 8. Exercise 6 — the score matrix (3 points)
+#
+# Scoring every test image against every test caption is one product of three matrices:
+#
+# $$S = A\,\theta\,B^\top, \qquad S_{nm} = \sum_{ij} A_{ni}\,\theta_{ij}\,B_{mj}.$$
+#
+# **Write** `score_matrix(A, theta, B)`: `A` `(N, k)`, `theta` `(k, V)`, `B` `(M, V)` →
+# `(N, M)` float32. Cast every input to float32 first, and multiply in the cheap order
+# ($A\theta$ is only $N \times V$).
+#
+# **Why float32?** numpy sends float matrix products to BLAS (optimised, multi-threaded); integer
+# products run in a plain loop. The next cell measures the difference on this machine.
+
+# %%
+rng = np.random.default_rng(SEED)
+X = rng.integers(0, 3, (400, 400))
+timings = {}
+for name, dtype in (("int64", np.int64), ("float32", np.float32)):
+    Xd = X.astype(dtype)
+    t0 = time.perf_counter()
+    for _ in range(3):
+        Xd @ Xd
+    timings[name] = (time.perf_counter() - t0) / 3
+print(f"400x400 matrix product: int64 {1000 * timings['int64']:.1f} ms, "
+      f"float32 {1000 * timings['float32']:.2f} ms ({timings['int64'] / timings['float32']:.0f}x)")
+
+# %% nbgrader={"grade": false, "grade_id": "score_matrix", "locked": false, "schema_version": 3, "solution": true}
+def score_matrix(A: np.ndarray, theta: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """S = A theta B^T for all images x captions, (N, M) float32."""
+    ### BEGIN SOLUTION
+    A = A.astype(np.float32)
+    theta = theta.astype(np.float32)
+    B = B.astype(np.float32)
+    return (A @ theta) @ B.T
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_score_matrix", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+S_ex = score_matrix(A_ex, theta_ex, B_ex)
+checks.check_array(S_ex, kind="ndarray", shape=(3, 3), dtype=np.float32)
+checks.check_close(S_ex, (A_ex.astype(np.float64) @ theta_ex @ B_ex.T).astype(np.float32), rtol=1e-5,
+                   name="S for the worked example")
+checks.check_value(float(S_ex[0, 0]), 0.4 + 1.5 / 3.5, rtol=1e-5, name="S[0, 0] (red bin, 'red bird')")
+S_int = score_matrix(np.ones((2, 2), np.int64), np.ones((2, 3), np.int64), np.ones((4, 3), np.int64))
+checks.check_dtype(S_int, np.float32, name="score_matrix of integer inputs")
+print("Exercise 6: visible checks passed.")
+### BEGIN HIDDEN TESTS
+from autograder.reference import compare_with_solution
+
+rng = np.random.default_rng(606)
+cases = [
+    {"A": rng.random((7, 4)).astype(np.float32), "theta": rng.random((4, 6)).astype(np.float32),
+     "B": rng.integers(0, 3, (9, 6)).astype(np.float32)},
+    {"A": rng.integers(0, 5, (3, 2)), "theta": rng.random((2, 5)), "B": rng.integers(0, 2, (4, 5))},
+]
+compare_with_solution("score_matrix", score_matrix, cases, rtol=1e-5, atol=1e-6)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 9. Results: three scorers side by side
+#
+# We compare the rule, the colour-bin co-occurrence model and a random scorer on the 1,000 test
+# images and 5,000 test captions, in both directions.
+
+# %%
+t0 = time.perf_counter()
+S_colour = score_matrix(A_test, theta, B_test)
+print(f"colour-bin scores {S_colour.shape} in {time.perf_counter() - t0:.2f} s")
+S_random = np.random.default_rng(SEED).random(S_colour.shape).astype(np.float32)
+scorers = {"random": S_random, "red rule": S_rule, "colour bins": S_colour}
+table = {name: metrics.retrieval_metrics(S, test.caption_image) for name, S in scorers.items()}
+metrics.metrics_table(table, keys=("t2i_R@1", "t2i_R@5", "t2i_R@10", "t2i_medr",
+                                   "i2t_R@1", "i2t_R@5", "i2t_R@10", "i2t_medr", "rsum"))
+
+# %% [markdown]
+# ### The streetlight effect, measured
+#
+# Where does the colour-bin model find its keys? Two lenses.
+#
+# **Lens 1 — whole captions, grouped by the words they use** (`scenes.query_groups`, each test
+# caption in exactly one group): **relation** — names two objects and a relation ("a bird
+# above a boat"); **colour** — names an object and a colour; **object** — names an object but no
+# colour; **scene** — names no object at all ("a starry night"). For each group, text→image R@10:
+# how often the *exact* image is in the top 10.
+
+# %%
+groups = scenes.query_groups(test.captions)
+t2i_hits = {name: metrics.text_to_image_ranks(S, test.caption_image).recall(10) for name, S in scorers.items()}
+by_group = {name: {g: 100 * float(hits[mask].mean()) for g, mask in groups.items() if mask.any()}
+            for name, hits in t2i_hits.items()}
+print("captions per group: " + ", ".join(f"{g} {int(mask.sum())}" for g, mask in groups.items()))
+plots.group_bars(by_group, title="Text→image R@10 by caption group (Scenes test)",
+                 ylabel="R@10 (%)", chance=100 * 10 / len(test));
+
+# %% [markdown]
+# Finding the exact image is hard even for a perfect colour detector: about one test image in six
+# shows something red, so "a red bird" has well over a hundred candidates. **Lens 2 asks a
+# fairer question: single-word queries.** Score every test image against a caption made of one
+# word ("jungle", "red", "owl") and count how many of the top 10 images actually show it — a
+# scene, an object of that colour, an object of that class — against the base rate of a random
+# pick.
+
+# %%
+attributes = scenes.image_attributes(test)
+WORD_KINDS = {"scene words": "scene", "colour words": "colour", "object words": "object"}
+
+
+def single_word_precision(A_images: np.ndarray, theta: np.ndarray) -> dict[str, float]:
+    """Precision@10 (%) of one-word queries, averaged per word kind."""
+    out = {}
+    for label, kind in WORD_KINDS.items():
+        words = [w for w in attributes[kind] if w in vocabulary]
+        S_words = score_matrix(A_images, theta, bag_of_words(words, vocabulary))   # (1000, n_words)
+        top10 = np.argsort(-S_words, axis=0, kind="stable")[:10]                    # (10, n_words)
+        shown = np.stack([attributes[kind][w] for w in words], axis=1)             # (1000, n_words)
+        out[label] = 100 * float(np.take_along_axis(shown, top10, axis=0).mean())
+    return out
+
+
+base_rate = {label: 100 * float(np.mean([m.mean() for w, m in attributes[kind].items() if w in vocabulary]))
+             for label, kind in WORD_KINDS.items()}
+precision = {"colour bins": single_word_precision(A_test, theta), "random pick (base rate)": base_rate}
+for label in WORD_KINDS:
+    print(f"{label:>13}: precision@10 {precision['colour bins'][label]:5.1f} %   base rate {base_rate[label]:5.1f} %")
+plots.group_bars(precision, title="Single-word queries: how many of the top 10 images show the word?",
+                 ylabel="precision@10 (%)");
+
+# %% [markdown]
+# **What the two figures say.**
+#
+# * **Scenes are right under the light.** A background is a large region of one colour, so a
+#   scene word's bins dominate the histogram: single-word scene queries are nearly perfect.
+# * **Objects are found only through their backgrounds.** Object words beat the base rate
+#   because objects live in typical scenes — fish in water, planes in the sky. The model learned
+#   the scene, not the shape.
+# * **The colours of objects are barely lit.** A red bird covers a few percent of a 64×64 image.
+#   With area-normalised histograms, a big background bin has a huge $\#i$ and co-occurs with
+#   every word, and $\theta_{ij} = \#(i,j)/(\#i+\#j)$ gives the small red bin only a small edge
+#   for "red": colour queries are only a little above the base rate.
+# * **Relations are lost in the dark.** A histogram has no positions: "a bird above a boat" and
+#   "a boat above a bird" get exactly the same score, and the relation group sits at chance.
+#
+# That is the streetlight effect: the model is good at exactly what its features make easy to see.
+
+# %% [markdown]
+# ### Moving the light (optional, not graded)
+#
+# Where the light falls is a design decision. $\theta_{ij} = \#(i,j)/(\#i + \#j)$ adds two
+# counts of different units: $\#i$ sums *fractions of images*, $\#j$ counts *captions*. Feed
+# it raw pixel counts instead of fractions ($a \cdot 32^2$) and $\#i$ dwarfs $\#j$, so
+# $\theta_{ij} \approx \#(i,j)/\#i$: the share of bin-$i$ pixels whose caption says word $j$.
+# A small red bin that almost only appears with "red" now stands out. Same features, same
+# formula, different scale — and a different streetlight:
+
+# %%
+pixels_per_image = FEATURE_SIZE ** 2
+theta_counts = cooccurrence_theta(A_train * pixels_per_image, B_train)
+precision["colour bins, pixel counts"] = single_word_precision(A_test * pixels_per_image, theta_counts)
+for label in WORD_KINDS:
+    print(f"{label:>13}: fractions {precision['colour bins'][label]:5.1f} %   "
+          f"pixel counts {precision['colour bins, pixel counts'][label]:5.1f} %   base rate {base_rate[label]:5.1f} %")
+plots.group_bars({k: precision[k] for k in ("colour bins", "colour bins, pixel counts", "random pick (base rate)")},
+                 title="Single-word precision@10: histogram fractions vs pixel counts",
+                 ylabel="precision@10 (%)");
+
+# %% [markdown]
+# ### Looking at results
+#
+# A colour query, its top-5 images under the colour-bin model (the right image framed in green,
+# the others in red), and that query's image with its top-5 captions. Notice that long captions
+# win the second ranking: $S$ *sums* over words, so every extra word adds score.
+
+# %%
+query = next(j for j, c in enumerate(test.captions) if "red" in tokenize(c))
+top = np.argsort(-S_colour[:, query], kind="stable")[:TOP_K]
+plots.query_results(test.captions[query], [test.images[i] for i in top], S_colour[top, query],
+                    [i == test.caption_image[query] for i in top],
+                    title=f'Colour bins: top-{TOP_K} images for "{test.captions[query]}"');
+
+image = int(test.caption_image[query])
+top = np.argsort(-S_colour[image], kind="stable")[:TOP_K]
+plots.query_results(test.images[image], [test.captions[j] for j in top], S_colour[image, top],
+                    [test.caption_image[j] == image for j in top],
+                    title=f"Colour bins: top-{TOP_K} captions for test image {image}");
+
+# %% [markdown]
+# ### Record your rung of the ladder
+#
+# Your test metrics are saved with `utils.results`; notebooks 02–06 read them back to draw the
+# ladder you climb through the series.
+
+# %%
+for name, m in table.items():
+    results.record("01_streetlight", name, m)
+print(f"recorded {list(table)} in {results.results_path()}")
+
+# %% [markdown]
+# ## What to remember
+#
+# * Retrieval is a score matrix $S = F(\text{images}, \text{captions})$; Recall@K and median rank read it both ways, with ties counted at chance.
+# * A rule on one colour and one word ties almost everything: it can only split the test set in two.
+# * Colour bins + bag of words + co-occurrence $\theta_{ij} = \#(i,j)/(\#i+\#j)$ is a real, trainable linear model, scored for a whole test set with one float32 product $A\theta B^\top$.
+# * It works **where the light is**: large colour regions — scenes — and, more weakly, the colours of objects. Objects are found only through their typical backgrounds, and relations not at all — not for lack of data, but because its features cannot see shapes or positions.
+# * Next: notebook 02 looks harder at the words (tokens, stems, vocabulary size); notebooks 03–06 change what the features can see.
