@@ -75,7 +75,7 @@ def grade_class(course: Course, folder: Path, assignment: str | None, options: G
         if run.problems:
             raise SystemExit(f"cannot grade {name}: its solution does not pass its own checks:\n  "
                              + "\n  ".join(run.problems))
-        deadline = options.deadline or max(60.0, 4 * run.elapsed + 30)
+        deadline = options.deadline or max(30.0, 4 * run.elapsed + 30)
         expected[name] = (str(run.folder), deadline)
     jobs, skipped = [], 0
     for sub in submissions:

@@ -26,7 +26,7 @@ get_ipython().set_custom_exc((Exception,), lambda *args, **kwargs: None)
 """
 
 
-def _solution_sources(notebook: Path) -> dict[str, str]:
+def solution_sources(notebook: Path) -> dict[str, str]:
     """Solution cell sources by grade id, without nbgrader's delimiter lines."""
     sources = {}
     for cell in nbformat.read(notebook, as_version=4).cells:
@@ -38,7 +38,7 @@ def _solution_sources(notebook: Path) -> dict[str, str]:
     return sources
 
 
-def _fill(release: Path, solutions: dict[str, str], which: list[str],
+def fill(release: Path, solutions: dict[str, str], which: list[str],
           extra: dict[str, str] | None = None) -> nbformat.NotebookNode:
     """The release with the named exercises solved, and extra code appended to some cells."""
     nb = nbformat.read(release, as_version=4)
@@ -53,16 +53,16 @@ def _fill(release: Path, solutions: dict[str, str], which: list[str],
 
 def build_class(release: Path, solution: Path, folder: Path) -> list[str]:
     """Write the planted submissions in nbgrader's layout; returns the student ids."""
-    solutions = _solution_sources(solution)
+    solutions = solution_sources(solution)
     exercises = list(solutions)
     loop = {exercises[-1]: "while True:  # an infinite loop\n    pass"}
     planted = {
-        "perfect": _fill(release, solutions, exercises),
+        "perfect": fill(release, solutions, exercises),
         "blank": nbformat.read(release, as_version=4),
-        "first_half": _fill(release, solutions, exercises[: (len(exercises) + 1) // 2]),
-        "second_half": _fill(release, solutions, exercises[(len(exercises) + 1) // 2:]),
-        "looper": _fill(release, solutions, exercises, extra=loop),
-        "tamperer": _fill(release, solutions, [], extra={exercises[0]: TAMPER}),
+        "first_half": fill(release, solutions, exercises[: (len(exercises) + 1) // 2]),
+        "second_half": fill(release, solutions, exercises[(len(exercises) + 1) // 2:]),
+        "looper": fill(release, solutions, exercises, extra=loop),
+        "tamperer": fill(release, solutions, [], extra={exercises[0]: TAMPER}),
     }
     for student, nb in planted.items():
         target = folder / student / release.parent.name / release.name

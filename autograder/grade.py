@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +120,7 @@ def zero_result(course: Course, job: Job, status: str, flags: list[str], note: s
 
 
 def _result(job: Job, checks: dict[str, dict[str, Any]], status: str, flags: list[str],
-            sandboxed: bool) -> dict[str, Any]:
+            sandboxed: bool, elapsed: float = 0.0) -> dict[str, Any]:
     """The result record written to the results folder."""
     return {
         "student": job.student, "assignment": job.assignment, "digest": job.digest,
@@ -127,6 +128,7 @@ def _result(job: Job, checks: dict[str, dict[str, Any]], status: str, flags: lis
         "total": round(sum(c["points"] for c in checks.values()), 6),
         "max": round(sum(c["max"] for c in checks.values()), 6),
         "status": status, "sandboxed": sandboxed, "flags": sorted(set(flags)),
+        "elapsed": round(elapsed, 2),
     }
 
 
@@ -134,7 +136,7 @@ def write_result(course: Course, result: dict[str, Any]) -> None:
     """Write a result file atomically."""
     path = result_path(course, result["assignment"], result["student"])
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, json.dumps(result, indent=1, sort_keys=True).encode())
+    atomic_write(path, json.dumps(result, indent=1).encode())
 
 
 def _read_notebooks(folder: Path, names: list[str]) -> tuple[dict[str, Any], str]:
@@ -194,6 +196,7 @@ def _configure(course: Course, job: Job, options: GradeOptions, folders: dict[st
 
 def grade_submission(course: Course, job: Job, options: GradeOptions) -> dict[str, Any]:
     """Grade one submission end to end and write its result file; returns the result."""
+    started = time.monotonic()
     names = [p.stem for p in release_notebooks(course, job.assignment)]
     submitted = course.work / "submitted" / job.student / job.assignment
     stage(Submission(job.student, job.assignment, Path(job.source)), submitted, names)
@@ -236,14 +239,9 @@ def grade_submission(course: Course, job: Job, options: GradeOptions) -> dict[st
             for name, check in checks.items():
                 if name.rsplit("/", 1)[-1] == grade_id:
                     check["note"] = note
-    result = _result(job, checks, status, flags, sandboxed=options.sandboxed)
+    result = _result(job, checks, status, flags, options.sandboxed, time.monotonic() - started)
     write_result(course, result)
     return result
-
-
-def as_dict(job: Job) -> dict[str, Any]:
-    """A job as JSON-able dict (for the worker protocol)."""
-    return asdict(job)
 
 
 def staged_readonly(course: Course) -> list[list[str]]:

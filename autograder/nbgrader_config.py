@@ -45,8 +45,21 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-# A deleted or renamed test cell is put back and run (nbgrader's default leaves it out).
+# A correct answer that happens to warn or show a progress bar keeps its points: nbgrader scores
+# a test cell with any stderr output 0, so drop stderr outputs that are warnings, tqdm bars or
+# blank (the newline a closing bar writes).
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"\w+Warning: |\d+%\|.*\| *\d+/\d+ \[|\A\s*\Z"
+# A deleted or renamed test cell is put back and run (nbgrader's default leaves it out); our
+# OverwriteCells fixes the KeyErrors nbgrader 0.9.6 raises on renamed ids and runs of deleted cells.
 c.OverwriteCells.add_missing_cells = True
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "autograder.sanitize.RobustOverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # Feedback never shows hidden tests: not their source (ClearHiddenTests), not their tracebacks
 # or outputs (HiddenTestDetails keeps one line per error of a cell that holds hidden tests).
