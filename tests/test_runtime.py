@@ -58,3 +58,31 @@ def test_lazy_submodules():
     assert utils.metrics.retrieval_metrics
     with pytest.raises(AttributeError):
         utils.not_a_module  # noqa: B018
+
+
+def _run_cell(source: str, namespace: dict, filename: str) -> None:
+    """Execute notebook-cell-like code under its own file name, as IPython does per cell."""
+    exec(compile(source, filename, "exec"), namespace)
+
+
+def test_skip_until_done_skips_stubs_and_missing_variables(capsys):
+    ns = {"utils": utils}
+    _run_cell("def stub():\n    raise NotImplementedError()\n", ns, "<cell-1>")
+    _run_cell("with utils.skip_until_done():\n    x = stub()\n    reached = True\n", ns, "<cell-2>")
+    assert "reached" not in ns
+    assert "`stub` is not implemented yet" in capsys.readouterr().out
+    _run_cell("with utils.skip_until_done():\n    y = x + 1\n", ns, "<cell-3>")
+    assert "needs `x`" in capsys.readouterr().out
+    _run_cell("with utils.skip_until_done():\n    z = [x for _ in range(2)]\n", ns, "<cell-4>")
+    assert "needs `x`" in capsys.readouterr().out
+
+
+def test_skip_until_done_lets_real_bugs_through():
+    ns = {"utils": utils}
+    _run_cell("def buggy():\n    return undefined_name\n", ns, "<cell-1>")
+    with pytest.raises(NameError, match="undefined_name"):
+        _run_cell("with utils.skip_until_done():\n    buggy()\n", ns, "<cell-2>")
+    with pytest.raises(ZeroDivisionError):
+        _run_cell("with utils.skip_until_done():\n    1 / 0\n", ns, "<cell-3>")
+    _run_cell("with utils.skip_until_done():\n    ok = 1\n", ns, "<cell-4>")
+    assert ns["ok"] == 1

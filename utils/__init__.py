@@ -9,9 +9,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from utils.runtime import get_device, is_grading, set_seed
+from utils.runtime import get_device, is_grading, set_seed, skip_until_done
 
-__all__ = ["get_device", "is_grading", "set_seed"]
+__all__ = ["get_device", "is_grading", "set_seed", "skip_until_done"]
 
 _SUBMODULES = {
     "checks", "data", "metrics", "plots", "pretrained", "realdata", "results", "runtime",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+from types import TracebackType
 
 import numpy as np
 import torch
@@ -52,3 +53,35 @@ def get_device() -> torch.device:
 def is_grading() -> bool:
     """True while nbgrader (or the course autograder) executes the notebook."""
     return os.environ.get(GRADING_ENV, "") not in ("", "0")
+
+
+class skip_until_done:  # noqa: N801 (used like a statement: `with utils.skip_until_done():`)
+    """Skip a demo cell quietly while an exercise it needs is unfinished.
+
+    Catches `NotImplementedError` (an exercise stub) and a `NameError` raised by the cell's own
+    code (a variable that a skipped cell above would have made); prints one line saying why. Any
+    other error, including a NameError inside a student's function, propagates as usual.
+    """
+
+    def __enter__(self) -> skip_until_done:
+        """Enter the guarded block."""
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 tb: TracebackType | None) -> bool:
+        """Swallow (and explain) only the errors of unfinished exercises."""
+        if kind is None or tb is None:
+            return False
+        innermost = tb
+        while innermost.tb_next is not None:
+            innermost = innermost.tb_next
+        if issubclass(kind, NotImplementedError):
+            where = innermost.tb_frame.f_code.co_name
+            print(f"⏭ skipped: `{where}` is not implemented yet; this cell runs once it is.")
+            return True
+        same_cell = innermost.tb_frame.f_code.co_filename == tb.tb_frame.f_code.co_filename
+        if issubclass(kind, NameError) and same_cell:
+            print(f"⏭ skipped: this cell needs `{getattr(error, 'name', '?')}`, "
+                  "which a skipped cell above makes.")
+            return True
+        return False
