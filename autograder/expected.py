@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -84,8 +85,8 @@ def run_notebook(notebook: Path, mode: str, env: dict[str, str], deadline: float
     return NotebookRun(nb, report, elapsed)
 
 
-def cell_problems(nb: nbformat.NotebookNode, allowed_errors: set[int] = frozenset()) -> list[str]:
-    """Errors in cells (except the allowed indices) and stderr output in graded test cells."""
+def cell_problems(nb: nbformat.NotebookNode, ignored_stderr: str) -> list[str]:
+    """Errors in cells, and stderr in graded test cells that grading would not ignore."""
     problems = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -93,9 +94,10 @@ def cell_problems(nb: nbformat.NotebookNode, allowed_errors: set[int] = frozense
         label = f"cell {index}" + (f" ({cell.metadata.nbgrader.grade_id})"
                                    if cell.metadata.get("nbgrader", {}).get("grade_id") else "")
         for output in cell.outputs:
-            if output.output_type == "error" and index not in allowed_errors:
+            if output.output_type == "error":
                 problems.append(f"{label} raised {output.ename}: {output.evalue}"[:300])
-            elif output.get("name") == "stderr" and is_test_cell(cell):
+            elif (output.get("name") == "stderr" and is_test_cell(cell)
+                  and not (ignored_stderr and re.search(ignored_stderr, output.text))):
                 problems.append(f"{label} wrote to stderr, so nbgrader would score it 0: "
                                 f"{output.text.strip()[:120]!r}")
     return problems
@@ -120,7 +122,8 @@ def solution_run(course: Course, assignment: str, source: Path, device: str,
         name = notebook.relative_to(course.root) if notebook.is_relative_to(course.root) else notebook
         if done.report["status"] != "ok":
             run.problems.append(f"{name}: {done.report['status']} {done.report.get('error', '')}")
-        run.problems += [f"{name}: {p}" for p in cell_problems(done.nb)]
+        ignored = course.config().IgnorePattern.get("pattern", "")
+        run.problems += [f"{name}: {p}" for p in cell_problems(done.nb, ignored)]
         checks = {c.metadata.nbgrader.grade_id: done.report["probes_by_cell"].get(
             c.metadata.nbgrader.grade_id, []) for c in done.nb.cells if is_test_cell(c)}
         run.problems += [f"{name}: graded test cell {gid} records no hidden check (call "

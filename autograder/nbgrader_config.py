@@ -15,6 +15,7 @@ c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(__file__).resolve().parent / "work"
+WORK.mkdir(exist_ok=True)  # SQLite creates the gradebook file, not its folder
 
 # Layout: one assignment per folder, solutions/NN_name/name.ipynb -> notebooks/NN_name/name.ipynb.
 c.CourseDirectory.root = str(ROOT)
