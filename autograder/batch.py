@@ -89,6 +89,7 @@ def grade_class(course: Course, folder: Path, assignment: str | None, options: G
     csv_path = csv_path or course.work / "grades.csv"
 
     def done(job: Job, result: dict[str, Any]) -> None:
+        """Log one finished submission and rebuild the CSV."""
         log.info("graded %s / %s: %s/%s %s", job.assignment, job.student, result["total"],
                  result["max"], result["status"])
         report.write_csv(report.load(paths), csv_path)

@@ -103,11 +103,13 @@ class Pool:
         workers: list[_Worker] = []
 
         def start() -> None:
+            """Start one more worker."""
             worker = _Worker(self.course, self.options, self.log)
             selector.register(worker.proc.stdout, selectors.EVENT_READ, worker)
             workers.append(worker)
 
         def retire(worker: _Worker) -> None:
+            """Stop a worker and forget it."""
             selector.unregister(worker.proc.stdout)
             worker.stop()
             workers.remove(worker)

@@ -64,6 +64,14 @@ def test_a_leak_or_a_broken_source_leaves_notebooks_untouched(course: Course) ->
     assert not list(course.root.glob(".release-*")), "temporary folders are cleaned up"
 
 
+def test_an_interrupted_swap_is_undone_by_the_next_release(course: Course) -> None:
+    release(course)
+    before = tree(course.notebooks)
+    (course.notebooks / "01_sample").rename(course.notebooks / ".old-01_sample")
+    assert release(course) == ["01_sample: unchanged"]
+    assert tree(course.notebooks) == before
+
+
 def test_check_passes_on_a_fresh_release_and_reports_each_failure(
         course: Course, capsys: pytest.CaptureFixture[str]) -> None:
     release(course)
