@@ -241,22 +241,31 @@ def test_regrading_is_idempotent(graded: Any, tmp_path: Path) -> None:
     assert all(new[s] == old[s] for s in new)
 
 
-@pytest.mark.slow
-def test_a_kill_mid_batch_then_a_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
-    shutil.copytree(SAMPLE / "solutions", tmp_path / "root" / "solutions")
-    reference = Course(tmp_path / "root", tmp_path / "reference")
+FLAT_OPTIONS = ("--assignment", "01_sample", "--no-sandbox", "--timeout", "60")
+
+
+@pytest.fixture(scope="module")
+def flat_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A flat (LMS-style) class of six, and its grades.csv from one uninterrupted run."""
+    base = tmp_path_factory.mktemp("flat")
+    shutil.copytree(SAMPLE / "solutions", base / "root" / "solutions")
+    reference = Course(base / "root", base / "reference")
     reference.work.mkdir()
-    nested = build_class(reference, tmp_path / "nested")
-    flat = tmp_path / "flat"
+    nested = build_class(reference, base / "nested")
+    flat = base / "flat"
     flat.mkdir()
     for student in ("perfect", "blank", "first_half", "wrong_hidden", "visible_fail", "warner"):
         shutil.copy(nested[student], flat / f"{student}_sample (1).ipynb")
-    options = ("--assignment", "01_sample", "--no-sandbox", "--timeout", "60")
-    grade(reference, flat, *options, "--workers", "2")
+    grade(reference, flat, *FLAT_OPTIONS, "--workers", "2")
+    return base / "root", flat, reference.work / "grades.csv"
 
-    killed = Course(tmp_path / "root", tmp_path / "killed")
-    command = [sys.executable, "-m", "autograder", "grade", str(flat), "--root", str(killed.root),
-               "--course-dir", str(killed.work), *options, "--workers", "1"]
+
+@pytest.mark.slow
+def test_a_kill_mid_batch_then_a_rerun_equals_an_uninterrupted_run(flat_class: Any) -> None:
+    root, flat, expected = flat_class
+    killed = Course(root, root.parent / "killed")
+    command = [sys.executable, "-m", "autograder", "grade", str(flat), "--root", str(root),
+               "--course-dir", str(killed.work), *FLAT_OPTIONS, "--workers", "1"]
     run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     results = killed.work / "results" / "01_sample"
     deadline = time.monotonic() + 300
@@ -265,10 +274,27 @@ def test_a_kill_mid_batch_then_a_rerun_equals_an_uninterrupted_run(tmp_path: Pat
     children = psutil.Process(run.pid).children(recursive=True)
     os.kill(run.pid, signal.SIGKILL)
     run.wait()
-    gone, alive = psutil.wait_procs(children, timeout=15)
+    _, alive = psutil.wait_procs(children, timeout=15)
     assert not alive, f"worker processes outlived the killed run: {alive}"
     assert 2 <= len(list(results.glob("*.json"))) < 6
 
-    rerun = grade(killed, flat, *options, "--workers", "2")
+    rerun = grade(killed, flat, *FLAT_OPTIONS, "--workers", "2")
     assert "skipped" in rerun.stdout and "skipped 0" not in rerun.stdout
-    assert (killed.work / "grades.csv").read_bytes() == (reference.work / "grades.csv").read_bytes()
+    assert (killed.work / "grades.csv").read_bytes() == expected.read_bytes()
+
+
+@pytest.mark.slow
+def test_shards_merge_into_the_same_csv(flat_class: Any) -> None:
+    root, flat, expected = flat_class
+    shards = []
+    for k in (1, 2):
+        shard = Course(root, root.parent / f"shard{k}")
+        grade(shard, flat, *FLAT_OPTIONS, "--workers", "2", "--shard", f"{k}/2",
+              "--csv", str(root.parent / f"shard{k}.csv"))
+        shards.append(str(root.parent / f"shard{k}.csv"))
+        assert len(read_csv(root.parent / f"shard{k}.csv")) == 3
+    merged = root.parent / "merged.csv"
+    done = subprocess.run([sys.executable, "-m", "autograder", "merge", *shards, "-o", str(merged)],
+                          capture_output=True, text=True, timeout=60, check=True)
+    assert "6 rows" in done.stdout
+    assert merged.read_bytes() == expected.read_bytes()
