@@ -114,9 +114,9 @@ def _grade(args: argparse.Namespace, course: Course, folder: Path, assignment: s
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    if not args.verbose:
-        logging.getLogger("traitlets").setLevel(logging.WARNING)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(message)s")
+    log.setLevel(logging.INFO)
     ensure_tools_on_path()
     course = Course(args.root.resolve(), args.course_dir.resolve())
     if args.command == "release":
