@@ -98,7 +98,7 @@ print(f"train: {len(train)} images, {len(train.captions)} captions | "
       f"test: {len(test)} images, {len(test.captions)} captions")
 first = [int(np.flatnonzero(test.caption_image == i)[0]) for i in range(12)]
 plots.image_grid(test.images[:12], [test.captions[j] for j in first], ncols=6,
-                 title="Scenes test images with one of their five captions");
+                 title="Scenes test images with one of their five captions")
 
 # %% [markdown]
 # ## 2. Retrieval is a score matrix
@@ -618,7 +618,7 @@ with utils.skip_until_done():
                 for name, hits in t2i_hits.items()}
     print("captions per group: " + ", ".join(f"{g} {int(mask.sum())}" for g, mask in groups.items()))
     plots.group_bars(by_group, title="Text→image R@10 by caption group (Scenes test)",
-                     ylabel="R@10 (%)", chance=100 * 10 / len(test));
+                     ylabel="R@10 (%)", chance=100 * 10 / len(test))
 
 # %% [markdown]
 # Finding the exact image is hard even for a perfect colour detector: about one test image in six
@@ -652,7 +652,7 @@ with utils.skip_until_done():
     for label in WORD_KINDS:
         print(f"{label:>13}: precision@10 {precision['colour bins'][label]:5.1f} %   base rate {base_rate[label]:5.1f} %")
     plots.group_bars(precision, title="Single-word queries: how many of the top 10 images show the word?",
-                     ylabel="precision@10 (%)");
+                     ylabel="precision@10 (%)")
 
 # %% [markdown]
 # **What the two figures say.**
@@ -691,7 +691,7 @@ with utils.skip_until_done():
               f"pixel counts {precision['colour bins, pixel counts'][label]:5.1f} %   base rate {base_rate[label]:5.1f} %")
     plots.group_bars({k: precision[k] for k in ("colour bins", "colour bins, pixel counts", "random pick (base rate)")},
                      title="Single-word precision@10: histogram fractions vs pixel counts",
-                     ylabel="precision@10 (%)");
+                     ylabel="precision@10 (%)")
 
 # %% [markdown]
 # ### Looking at results
@@ -706,13 +706,13 @@ with utils.skip_until_done():
     top = np.argsort(-S_colour[:, query], kind="stable")[:TOP_K]
     plots.query_results(test.captions[query], [test.images[i] for i in top], S_colour[top, query],
                         [i == test.caption_image[query] for i in top],
-                        title=f'Colour bins: top-{TOP_K} images for "{test.captions[query]}"');
+                        title=f'Colour bins: top-{TOP_K} images for "{test.captions[query]}"')
 
     image = int(test.caption_image[query])
     top = np.argsort(-S_colour[image], kind="stable")[:TOP_K]
     plots.query_results(test.images[image], [test.captions[j] for j in top], S_colour[image, top],
                         [test.caption_image[j] == image for j in top],
-                        title=f"Colour bins: top-{TOP_K} captions for test image {image}");
+                        title=f"Colour bins: top-{TOP_K} captions for test image {image}")
 
 # %% [markdown]
 # ### Record your rung of the ladder
