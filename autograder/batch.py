@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from autograder import report, sandbox
-from autograder.course import Course
+from autograder.course import Course, usable_cpus
 from autograder.grade import GradeOptions, Job, prepare, result_path, staged_readonly
 from autograder.submissions import Submission, discover, shard
 from autograder.workers import Pool
@@ -66,7 +65,7 @@ def grade_class(course: Course, folder: Path, assignment: str | None, options: G
     """Grade every (new or changed) submission under `folder`; returns the results and the CSV path."""
     names = course.resolve([assignment] if assignment else None)
     submissions = shard(discover(folder, names, assignment), shard_spec)
-    options.threads = max(1, (os.cpu_count() or 1) // max(1, workers))
+    options.threads = max(1, usable_cpus() // max(1, workers))
     if options.sandboxed:
         options.readonly = staged_readonly(course)
     expected: dict[str, tuple[str, float]] = {}

@@ -11,13 +11,12 @@
 from __future__ import annotations
 
 import filecmp
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.course import Course
+from autograder.course import Course, usable_cpus
 from autograder.execute import is_test_cell
 from autograder.expected import kernel_env, run_notebook, solution_run
 from autograder.release import generate, leaks, same_tree
@@ -35,7 +34,7 @@ class Outcome:
 
 def check_solution(course: Course, assignment: str, device: str, deadline: float) -> Outcome:
     """(a) The solution runs clean and records hidden checks for every graded test cell."""
-    env = kernel_env(course, device, os.cpu_count() or 1)
+    env = kernel_env(course, device, usable_cpus())
     run = solution_run(course, assignment, course.solutions / assignment, device, env, deadline)
     if run.problems:
         return Outcome("a", False, "the solution does not run clean", run.problems)
@@ -47,7 +46,7 @@ def check_release_run(course: Course, assignment: str, device: str, deadline: fl
     notebooks = sorted((course.notebooks / assignment).glob("*.ipynb"))
     if not notebooks:
         return Outcome("b", False, f"nothing released in notebooks/{assignment}: run release")
-    env = kernel_env(course, device, os.cpu_count() or 1)
+    env = kernel_env(course, device, usable_cpus())
     problems, failing = [], 0
     for notebook in notebooks:
         done = run_notebook(notebook, "local", env, deadline, course)

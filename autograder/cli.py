@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 
-from autograder.course import DEFAULT_WORK, REPO_ROOT, Course, ensure_tools_on_path
+from autograder.course import DEFAULT_WORK, REPO_ROOT, Course, ensure_tools_on_path, usable_cpus
 
 log = logging.getLogger("autograder")
 
@@ -27,8 +26,8 @@ def _common() -> argparse.ArgumentParser:
 
 def _grading_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by grade and demo."""
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="parallel grading processes (default: one per CPU core)")
+    parser.add_argument("--workers", type=int, default=usable_cpus(),
+                        help="parallel grading processes (default: one per CPU this process may use)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                         help="where notebooks and hidden checks run, via COURSE_DEVICE "
                              "(auto: cuda when present)")

@@ -19,6 +19,14 @@ IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 PAIRED_SUFFIXES = (".py", ".md", ".pct.py")
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (a Slurm or cgroup allocation, not every core of the node)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS has no sched_getaffinity
+        return os.cpu_count() or 1
+
+
 def paired_text_globs(source: Path) -> list[str]:
     """Ignore patterns for the jupytext twins (`name.py`, `name.md`) of every source notebook."""
     stems = sorted({p.stem for p in source.glob("*/*.ipynb")}) if source.is_dir() else []

@@ -1205,7 +1205,7 @@ def _workers(count: int) -> int:
     """Worker processes for generating `count` items: several only for big splits on fork systems."""
     if count < 1000 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return max(1, min(4, os.cpu_count() or 1))
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
 def _generate(split: str, config: SceneConfig, progress: bool, workers: int | None) -> dict[str, Any]:
