@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
 
-demo: $(STAMP)  ## release, grade a small demo class, print the score table
+demo: $(STAMP)  ## Scenes gallery + statistics, then release and grade a small demo class
+	$(BIN)/python -m utils.scenes --gallery build/gallery.png --stats
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m autograder demo
 
 lab: $(STAMP)  ## open JupyterLab on the student notebooks
