@@ -258,13 +258,16 @@ checks.check_array(lab, kind="ndarray", shape=(4,), dtype=np.int64, name="labels
 order = np.argsort(c[:, 0])
 checks.check_close(c[order], np.array([[0.05, 0, 0], [0.95, 1, 1]], dtype=np.float32), name="sorted centroids")
 checks.check_equal(lab[[0, 2]] != lab[[1, 3]], np.array([False, False]), name="pixels 0,1 and 2,3 share a label")
-# Empty clusters: 5 identical pixels and 1 different one, k=3. All initial centroids may land on
-# the same colour; the empty-cluster rule must move one onto the odd pixel, and no NaN may appear.
+# Empty clusters, one step by hand: five identical grey pixels and one red one, k=3, seed=1.
+# The initial centroids are pixels 2, 1 and 4 — the same grey — so every pixel joins centroid 0
+# (ties go to the lowest index) and centroids 1 and 2 get nothing. Centroid 0 moves to the mean
+# of all six; the empty-cluster rule moves centroid 1 onto the worst-served pixel (the red one)
+# and centroid 2 onto the next one (pixel 0: distance 0, ties go to the lowest pixel index).
 dup = np.array([[0.2, 0.2, 0.2]] * 5 + [[0.9, 0.1, 0.1]], dtype=np.float32)
-c, lab = kmeans(dup, k=3, n_iter=5, seed=1)
-checks.check_finite(c, name="centroids with an empty cluster")
-checks.check_value(int(np.isclose(c, [0.9, 0.1, 0.1]).all(axis=1).sum() >= 1), 1,
-                   name="a centroid on the odd pixel (0.9, 0.1, 0.1)")
+c, lab = kmeans(dup, k=3, n_iter=1, seed=1)
+checks.check_close(c, np.array([[1.9 / 6, 1.1 / 6, 1.1 / 6], [0.9, 0.1, 0.1], [0.2, 0.2, 0.2]], dtype=np.float32),
+                   rtol=1e-5, name="centroids after one step with two empty clusters")
+checks.check_equal(lab, np.array([2, 2, 2, 2, 2, 1]), name="labels for the final centroids")
 print("Exercise 2: visible checks passed.")
 ### BEGIN HIDDEN TESTS
 from autograder.reference import compare_with_solution
