@@ -133,6 +133,7 @@ class GradingExecute(Execute):
             venv_bin = str(Path(sys.executable).parent)
             env = {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": sandbox.HOME,
                    "LANG": "C.UTF-8", "MPLCONFIGDIR": f"{sandbox.HOME}/.matplotlib",
+                   "PYTHONPATH": sandbox.PACKAGES,
                    "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "")}
         else:
             env = dict(os.environ)

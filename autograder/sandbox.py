@@ -25,6 +25,10 @@ _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "gro
         "nsswitch.conf", "alternatives", "ssl/openssl.cnf")
 _NVIDIA_DEVICES = ("nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset")
 HOME = "/tmp/home"
+# The staged `autograder` copy is mounted here (first on the kernel's PYTHONPATH), not over the
+# real package folder: the default work folder, autograder/work/, lives inside that folder and
+# its submission, probe and data folders must stay mountable.
+PACKAGES = "/opt/course-packages"
 
 
 def _system_binds() -> list[str]:
@@ -65,7 +69,10 @@ def _package_dir(name: str) -> Path | None:
 
 
 def stage_packages(staging: Path) -> list[tuple[str, str]]:
-    """Copy the `autograder` package's code to `staging`; the read-only binds the kernel needs."""
+    """Copy the `autograder` package's code to `staging`; the read-only binds the kernel needs.
+
+    The copy is bound under `PACKAGES`, which the sandboxed kernel's PYTHONPATH puts first.
+    """
     venv, base = Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()
     binds = [(str(base), str(base)), (str(venv), str(venv))]
     for name in ("utils", "autograder"):
@@ -78,7 +85,7 @@ def stage_packages(staging: Path) -> list[tuple[str, str]]:
             copy.mkdir(parents=True)
             for source in folder.glob("*.py"):
                 shutil.copy2(source, copy / source.name)
-            binds.append((str(copy), str(folder)))
+            binds.append((str(copy), f"{PACKAGES}/autograder"))
         else:
             binds.append((str(folder), str(folder)))
     return binds

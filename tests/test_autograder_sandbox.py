@@ -64,7 +64,7 @@ def test_student_code_cannot_reach_secrets_or_the_network(tmp_path: Path) -> Non
 def test_the_staged_package_copy_holds_code_only(tmp_path: Path) -> None:
     binds = dict(map(tuple, sandbox.stage_packages(tmp_path)))
     staged = tmp_path / "autograder"
-    assert str(staged) in binds
+    assert binds[str(staged)] == f"{sandbox.PACKAGES}/autograder"
     assert {p.suffix for p in staged.iterdir()} == {".py"}
     assert not (staged / "work").exists()
 
@@ -75,3 +75,16 @@ def test_without_bwrap_grading_falls_back_and_says_so(monkeypatch: pytest.Monkey
     with caplog.at_level(logging.WARNING, logger="autograder"):
         assert batch.sandbox_available(True) is False
     assert "WITHOUT a sandbox" in caplog.text
+
+
+def test_work_folder_inside_the_package_works(tmp_path: Path) -> None:
+    """The default work folder (autograder/work/) lies inside the package the kernel imports."""
+    inside = REPO / "autograder" / "work" / f"test-sandbox-{tmp_path.name}"
+    try:
+        outputs = run(inside, {"imports": "import autograder.reference as r; print(r.__file__)"})
+        text = "".join(o.get("text", "") for o in outputs["imports"])
+        assert text.startswith(f"{sandbox.PACKAGES}/autograder/"), outputs["imports"]
+    finally:
+        import shutil
+
+        shutil.rmtree(inside, ignore_errors=True)
