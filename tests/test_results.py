@@ -58,3 +58,19 @@ def test_env_override_and_ladder_prefers_students_numbers(tmp_path, monkeypatch)
         {"notebook": "01_streetlight", "method": "colour bins", "t2i_R@10": 11.0, "source": "you"},
         {"notebook": "06_clip", "method": "mini CLIP", "t2i_R@10": 80.0, "source": "solution"},
     ]
+
+
+def test_readme_ladder_matches_the_reference_results():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = readme.split("<!-- ladder:start -->")[1].split("<!-- ladder:end -->")[0]
+    rows = [line.strip("|").split("|") for line in table.strip().splitlines()[2:]]
+    reference = results.load(results.REFERENCE_FILE)
+    assert rows, "the README's ladder table is empty"
+    for notebook, method, t2i, i2t, rsum in ([c.strip() for c in row] for row in rows):
+        m = reference[notebook][method]
+        assert (float(t2i), float(i2t), float(rsum)) == pytest.approx(
+            (m["t2i_R@10"], m["i2t_R@10"], m["rsum"]), abs=0.051), (notebook, method)
+    listed = {(r[0].strip(), r[1].strip()) for r in rows}
+    assert listed == {(n, m) for n, methods in reference.items() for m in methods}
