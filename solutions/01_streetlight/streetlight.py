@@ -86,7 +86,7 @@ TOP_K = 5             # results shown per query
 # each with five captions written by a small grammar. Captions use synonyms ("boat", "ship"),
 # hypernyms ("an animal"), verb forms ("perches", "perching"), relations ("above") and sometimes
 # leave things out — like people do. The set is generated on your machine the first time
-# (about 20 s) and cached.
+# (10–20 s on a laptop) and cached.
 #
 # `train` has 8,000 images and 40,000 captions; `test` has 1,000 images and 5,000 captions.
 # `data.caption_image[j]` is the index of the image that caption `j` describes.
