@@ -28,7 +28,7 @@ STATIC_PATTERNS = {
     "builtins": r"\b__builtins__\b|\bbuiltins\b",
     "__eq__": r"__(eq|ne|bool|array_ufunc|array_function|torch_function)__",
     "solutions-path": r"\bsolutions\b",
-    "outside-path": r"""['"](/|\.\./|~/)""",
+    "outside-path": r"""['"](/[\w.~-]|\.\./|~/)""",
     "grader-internals": r"COURSE_PROBE|\bautograder\b|compare_with_solution|NBGRADER_EXECUTION",
 }
 

@@ -298,3 +298,15 @@ def test_shards_merge_into_the_same_csv(flat_class: Any) -> None:
                           capture_output=True, text=True, timeout=60, check=True)
     assert "6 rows" in done.stdout
     assert merged.read_bytes() == expected.read_bytes()
+
+
+def test_honest_code_raises_no_static_flag() -> None:
+    from autograder import tamper
+
+    honest = ('def paths(parts):\n    """Join with slashes; compare tuples."""\n'
+              '    key = "/".join(parts)  # not a path outside the sandbox\n'
+              '    return key, sorted(parts) == list(parts), f"{key}/x"\n')
+    submitted = {"cells": [{"cell_type": "code", "source": honest, "metadata": {}}]}
+    assert tamper.static_flags(submitted, {"cells": []}) == []
+    sneaky = {"cells": [{"cell_type": "code", "source": "open('/work/other/sub.ipynb')", "metadata": {}}]}
+    assert tamper.static_flags(sneaky, {"cells": []}) == ["static:outside-path"]
