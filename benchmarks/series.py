@@ -20,10 +20,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from utils import results
 
-from utils import results  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 BUDGET_S = {"06_clip": 180.0}
 DEFAULT_BUDGET_S = 120.0

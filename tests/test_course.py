@@ -1,0 +1,22 @@
+"""The real course passes `python -m autograder check`: solutions run, releases fail only at their
+checks, nothing leaks, and the committed notebooks/ equals a fresh release of solutions/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_course_passes_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", "--root", str(ROOT), "--course-dir", str(tmp_path / "work")])
+    report = capsys.readouterr().out
+    assert code == 0, report
+    assert "FAIL" not in report
+    for name in sorted(p.parent.name for p in ROOT.glob("solutions/*/*.ipynb")):
+        assert name in report, f"{name} was not checked"
