@@ -50,6 +50,11 @@ def sandbox_available(requested: bool) -> bool:
     return True
 
 
+def recovery_time(essential: float) -> float:
+    """Seconds a restarted kernel gets to finish the checks: 4x what the solution needs, + 30 s."""
+    return 4 * essential + 30
+
+
 def _is_current(course: Course, submission: Submission, digest: str, expected: str) -> bool:
     """True when this exact submission was already graded against this expected run."""
     path = result_path(course, submission.assignment, submission.student)
@@ -68,22 +73,23 @@ def grade_class(course: Course, folder: Path, assignment: str | None, options: G
     options.threads = max(1, usable_cpus() // max(1, workers))
     if options.sandboxed:
         options.readonly = staged_readonly(course)
-    expected: dict[str, tuple[str, float]] = {}
+    expected: dict[str, tuple[str, float, float]] = {}
     for name in sorted({s.assignment for s in submissions}):
         run = prepare(course, name, options)
         if run.problems:
             raise SystemExit(f"cannot grade {name}: its solution does not pass its own checks:\n  "
                              + "\n  ".join(run.problems))
         deadline = options.deadline or max(30.0, 4 * run.elapsed + 30)
-        expected[name] = (str(run.folder), deadline)
+        expected[name] = (str(run.folder), deadline, recovery_time(run.essential))
     jobs, skipped = [], 0
     for sub in submissions:
         digest = sub.digest()
-        folder_of_run, deadline = expected[sub.assignment]
+        folder_of_run, deadline, recovery = expected[sub.assignment]
         if not force and _is_current(course, sub, digest, folder_of_run):
             skipped += 1
             continue
-        jobs.append(Job(sub.student, sub.assignment, str(sub.source), digest, folder_of_run, deadline))
+        jobs.append(Job(sub.student, sub.assignment, str(sub.source), digest, folder_of_run,
+                        deadline, recovery))
     paths = [result_path(course, s.assignment, s.student) for s in submissions]
     csv_path = csv_path or course.work / "grades.csv"
 

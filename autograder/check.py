@@ -1,11 +1,13 @@
-"""`check`: is the course releasable and gradable? Four checks per assignment, one report.
+"""`check`: is the course releasable and gradable? Five checks per assignment, one report.
 
 (a) the solution notebook executes, passes every check, writes nothing to stderr in graded
     cells, and every graded test cell records at least one hidden check;
 (b) the released notebook, executed as is, fails the graded checks of its (unimplemented)
     exercises and errors nowhere else;
 (c) no line of a solution region or hidden test appears in any released file;
-(d) `notebooks/` equals a fresh release.
+(d) `notebooks/` equals a fresh release;
+(e) the check cells are self-contained: the solution run without its demo cells (what grading
+    runs after a fault, and what the mutation tests grade) still passes every check.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from autograder.course import Course, usable_cpus
 from autograder.execute import is_test_cell
-from autograder.expected import kernel_env, run_notebook, solution_run
+from autograder.expected import cell_problems, kernel_env, run_notebook, solution_run
 from autograder.release import generate, leaks, same_tree
 
 
@@ -39,6 +41,22 @@ def check_solution(course: Course, assignment: str, device: str, deadline: float
     if run.problems:
         return Outcome("a", False, "the solution does not run clean", run.problems)
     return Outcome("a", True, f"the solution runs and passes its checks ({run.elapsed:.1f} s)")
+
+
+def check_self_contained(course: Course, assignment: str, device: str, deadline: float) -> Outcome:
+    """(e) Without its demo cells, the solution still passes every graded check."""
+    env = kernel_env(course, device, usable_cpus())
+    problems, seconds = [], 0.0
+    for notebook in course.solution_notebooks(assignment):
+        done = run_notebook(notebook, "local", env, deadline, course, checks_only=True)
+        seconds += done.elapsed
+        problems += [f"{notebook.name}: {p}" for p in cell_problems(done.nb, "")
+                     if "stderr" not in p]
+    if problems:
+        return Outcome("e", False, "a check cell needs something a demo cell makes (check cells "
+                       "must be self-contained)", problems)
+    return Outcome("e", True, f"the check cells are self-contained ({seconds:.1f} s without the "
+                              "demo cells)")
 
 
 def check_release_run(course: Course, assignment: str, device: str, deadline: float) -> Outcome:
@@ -113,7 +131,8 @@ def check(course: Course, names: list[str] | None, device: str, deadline: float)
             outcomes = [check_solution(course, assignment, device, deadline),
                         check_release_run(course, assignment, device, deadline),
                         check_leaks(course, assignment),
-                        check_fresh(course, assignment, temp / "release" / assignment)]
+                        check_fresh(course, assignment, temp / "release" / assignment),
+                        check_self_contained(course, assignment, device, deadline)]
             lines.append(assignment)
             for outcome in outcomes:
                 passed &= outcome.passed

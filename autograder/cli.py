@@ -1,4 +1,4 @@
-"""`python -m autograder`: release, check, grade, merge, demo (each with --help)."""
+"""`python -m autograder`: release, check, grade, merge, mutants, demo (each with --help)."""
 
 from __future__ import annotations
 
@@ -83,6 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("inputs", nargs="+", type=Path, metavar="CSV")
     merge.add_argument("-o", "--output", type=Path, required=True, help="merged CSV to write")
 
+    mutants = commands.add_parser(
+        "mutants", parents=[common], help="do the hidden checks catch wrong answers?",
+        description="Mutation tests: grade each assignment's wrong variants (they must lose "
+        "points on their exercise) and correct alternatives (they must keep full marks) from "
+        "tests/mutants/<assignment>.py, in checks-only mode. Exits 1 unless all pass.")
+    mutants.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    mutants.add_argument("--variants", type=Path, help="the variants file (default: "
+                         "ROOT/tests/mutants/<assignment>.py; only with one assignment)")
+    mutants.add_argument("--workers", type=int, default=usable_cpus(),
+                         help="parallel grading processes (default: one per CPU)")
+
     demo = commands.add_parser("demo", parents=[common], help="grade a small planted class",
                                description="Release an assignment privately, build a class "
                                "(perfect, blank, two partial, a looper, a tamperer), grade it and "
@@ -116,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(message)s")
     log.setLevel(logging.INFO)
+    if not args.verbose:  # nbgrader's apps log through traitlets' logger and reset its level
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(lambda r: r.name != "traitlets" or r.levelno >= logging.WARNING)
     ensure_tools_on_path()
     course = Course(args.root.resolve(), args.course_dir.resolve())
     if args.command == "release":
@@ -142,6 +156,16 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"{merge(args.inputs, args.output)} rows -> {args.output}")
         return 0
+    if args.command == "mutants":
+        from autograder.mutation import run
+
+        names = course.resolve(args.assignments)
+        if args.variants and len(names) != 1:
+            raise SystemExit("--variants goes with exactly one assignment")
+        reports = [run(course, name, args.variants or course.root / "tests" / "mutants" / f"{name}.py",
+                       args.workers) for name in names]
+        print("\n".join(report.table() for report in reports))
+        return 0 if all(report.ok for report in reports) else 1
     from autograder.demo import demo_course, make_class
 
     demo, assignment = demo_course(course, course.work / "demo")

@@ -54,6 +54,12 @@ class Course:
 
     root: Path = REPO_ROOT
     work: Path = DEFAULT_WORK
+    cache: Path | None = None  # where expected runs and the data cache live (default: `work`)
+
+    @property
+    def caches(self) -> Path:
+        """The folder of the expected runs and the data cache (shareable between work folders)."""
+        return self.cache or self.work
 
     @property
     def solutions(self) -> Path:
@@ -107,6 +113,7 @@ class Course:
 
     def api(self, root: Path | None = None, config: Config | None = None) -> NbGraderAPI:
         """nbgrader's Python API for the course directory at `root` (default: the work folder)."""
+        ensure_tools_on_path()  # every caller, not only the CLI: nbgrader shells out to `alembic`
         config = config or self.config(root)
         Path(config.Exchange.root).mkdir(parents=True, exist_ok=True)
         return NbGraderAPI(CourseDirectory(config=config), config=config)

@@ -19,6 +19,8 @@ Everything it learned goes to `<report_dir>/<notebook>.json` (status, flags, per
 from __future__ import annotations
 
 import contextlib
+import copy
+import hashlib
 import json
 import os
 import shutil
@@ -38,6 +40,7 @@ from traitlets import Bool, Dict, Float, Integer, List, Unicode
 
 from autograder import sandbox
 from autograder.probes import compare, read_probe
+from autograder.reference import case_title
 
 FAULTS = {
     "timeout": "the time limit was reached",
@@ -51,6 +54,18 @@ def is_test_cell(cell: NotebookNode) -> bool:
     """True for an autograded test cell: a code cell that is an nbgrader grade, not a solution."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def source_digest(source: str) -> str:
+    """sha256 of a cell's source, surrounding whitespace ignored."""
+    return hashlib.sha256(source.strip().encode()).hexdigest()
+
+
+def demo_digests(nb: NotebookNode) -> list[str]:
+    """Digests of a notebook's demo cells: plain code cells (no nbgrader metadata, not parameters)."""
+    return sorted({source_digest(c.source) for c in nb.cells if c.cell_type == "code"
+                   and not c.get("metadata", {}).get("nbgrader")
+                   and "parameters" not in c.get("metadata", {}).get("tags", [])})
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
@@ -108,10 +123,16 @@ class GradingExecute(Execute):
     runtime_dir = Unicode("", help="Folder for the kernel's connection file and sockets.").tag(config=True)
     gpu = Bool(False, help="Give the sandboxed kernel the NVIDIA devices.").tag(config=True)
     kernel_log = Unicode("", help="File for the kernel process's own stdout/stderr.").tag(config=True)
+    demo_digests = List(Unicode(), help="source_digest of the release's demo cells.").tag(config=True)
+    checks_only = Bool(False, help="Skip demo cells (unchanged plain code cells).").tag(config=True)
+    recovery_time = Float(0.0, help="Seconds for the run after a fault (0: no restart).").tag(config=True)
+    max_restarts = Integer(3, help="Kernel restarts after faults, at most.").tag(config=True)
 
     def create_kernel_manager(self) -> sandbox.SandboxKernelManager:
         """A kernel manager on ipc sockets in `runtime_dir`, sandboxed when asked to."""
-        runtime = Path(self.runtime_dir or self._own_runtime())
+        base = Path(self.runtime_dir or self._temp_runtime or self._own_runtime())
+        self._kernels = getattr(self, "_kernels", 0) + 1
+        runtime = base / f"k{self._kernels}"  # a fresh folder for each (re)started kernel
         runtime.mkdir(parents=True, exist_ok=True)
         writable = [str(runtime)] + ([self.probe_dir] if self.probe_dir else [])
         self.km = sandbox.SandboxKernelManager(
@@ -157,7 +178,7 @@ class GradingExecute(Execute):
         return await super()._async_handle_timeout(timeout, cell)
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None) -> Any:
-        """Execute every cell, surviving faults, then write the report."""
+        """Execute every cell; after a fault, restart and go on with what grading needs."""
         NotebookClient.__init__(self, nb, km)  # reset nbclient's state, as nbconvert does
         self.reset_execution_trackers()
         self.shutdown_kernel = "immediate"
@@ -165,34 +186,105 @@ class GradingExecute(Execute):
         self._check_assign_resources(resources)
         self._notebook_id = (resources or {}).get("nbgrader", {}).get("notebook", "notebook")
         self._deadline_at = time.monotonic() + self.deadline if self.deadline > 0 else None
-        self._timed_out, self._watchdog = False, None
-        self._report: dict[str, Any] = {"status": "ok", "flags": [], "checks": {},
-                                        "probes_by_cell": {}, "sandboxed": self.sandboxed}
+        self._report: dict[str, Any] = {"status": "ok", "flags": [], "checks": {}, "faults": [],
+                                        "probes_by_cell": {}, "cell_seconds": {},
+                                        "sandboxed": self.sandboxed}
         self._manifest = self._load_manifest()
+        self._demo, self._faulted, self._completed = set(self.demo_digests), set(), set()
         started = time.monotonic()
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        plan = [i for i in code if not (self.checks_only and self._is_demo(nb.cells[i]))]
+        self._mark_skipped(sorted(set(code) - set(plan)), "demo cells are not run in checks-only mode")
         log = open(self.kernel_log or os.devnull, "ab")  # noqa: SIM115 (closed in finally)
         try:
-            with self.setup_kernel(env=self._env(), stdout=log, stderr=log):
-                self._start_watchdog()
-                info = self.wait_for_reply(self.kc.kernel_info())
-                if info:
-                    self.nb.metadata["language_info"] = info["content"].get("language_info", {})
-                self._run_cells()
-        except (DeadKernelError, CellTimeoutError):
-            self._fault(self._fault_status(), len(self.nb.cells))
-        except Exception as err:  # the kernel never started, for example
-            self.log.error("Could not execute the notebook: %s", err)
-            self._report["error"] = f"{type(err).__name__}: {err}"
-            self._fault("error", 0)
+            fault, restarts = self._attempt([], plan, log), 0
+            while fault is not None:
+                status, index = fault
+                time_left = self._deadline_at is None or time.monotonic() < self._deadline_at
+                recover = (status != "error" and restarts < self.max_restarts
+                           and self.recovery_time > 0 and (restarts == 0 or time_left))
+                left = [i for i in plan if i not in self._completed and i not in self._faulted]
+                self._fault(status, index, [] if recover else left)
+                if not recover:
+                    break
+                if restarts == 0:  # the recovery gets a time budget of its own
+                    self._deadline_at = time.monotonic() + self.recovery_time
+                restarts += 1
+                replay = [i for i in plan if i in self._completed and i not in self._faulted
+                          and not is_test_cell(nb.cells[i]) and not self._is_demo(nb.cells[i])]
+                self._mark_skipped([i for i in left if self._is_demo(nb.cells[i])],
+                                   "demo cells are skipped after a restart")
+                plan = [i for i in plan if i in self._completed or not self._is_demo(nb.cells[i])]
+                fault = self._attempt(replay, [i for i in left if i in plan], log)
         finally:
-            if self._watchdog is not None:
-                self._watchdog.stop()
             if self._temp_runtime:
                 shutil.rmtree(self._temp_runtime, ignore_errors=True)
             log.close()
         self._report["elapsed"] = round(time.monotonic() - started, 2)
         self._write_report()
         return self.nb, self.resources
+
+    def _is_demo(self, cell: NotebookNode) -> bool:
+        """A demo cell as given: plain code (no nbgrader metadata, not `parameters`), unchanged."""
+        meta = cell.get("metadata", {})
+        return (cell.get("cell_type") == "code" and not meta.get("nbgrader")
+                and "parameters" not in meta.get("tags", []) and source_digest(cell.source) in self._demo)
+
+    def _mark_skipped(self, indices: list[int], why: str) -> None:
+        """Give skipped cells one line of output saying why they did not run."""
+        for i in indices:
+            self.nb.cells[i].outputs = [NotebookNode(output_type="stream", name="stdout",
+                                                     text=f"(not run: {why})\n")]
+
+    def _attempt(self, replay: list[int], run: list[int], log: Any) -> tuple[str, int] | None:
+        """One kernel: re-run `replay` quietly, then run `run`; (status, cell index) of a fault."""
+        self._timed_out, self._watchdog = False, None
+        index = (replay or run or [0])[0]
+        try:
+            with self.setup_kernel(env=self._env(), stdout=log, stderr=log):
+                self._start_watchdog()
+                info = self.wait_for_reply(self.kc.kernel_info())
+                if info:
+                    self.nb.metadata["language_info"] = info["content"].get("language_info", {})
+                for index in replay:
+                    original = self.nb.cells[index]
+                    self.preprocess_cell(copy.deepcopy(original), self.resources, index)
+                    self.nb.cells[index] = original
+                    if self._over_time():
+                        return self._failed("timeout", index)
+                for index in run:
+                    if self._over_time():
+                        return self._failed("timeout", index)
+                    cell = self.nb.cells[index]
+                    self._before_cell(cell)
+                    started = time.monotonic()
+                    self.preprocess_cell(cell, self.resources, index)
+                    self._report["cell_seconds"][str(index)] = round(time.monotonic() - started, 3)
+                    self._after_cell(cell)
+                    if self._timed_out:
+                        return self._failed("timeout", index)
+                    self._completed.add(index)
+        except (DeadKernelError, CellTimeoutError):
+            return self._failed(self._fault_status(), index)
+        except Exception as err:  # the kernel never started, for example
+            self.log.error("Could not execute the notebook: %s", err)
+            self._report["error"] = f"{type(err).__name__}: {err}"
+            return ("error", index)
+        finally:
+            if self._watchdog is not None:
+                self._watchdog.stop()
+        return None
+
+    def _over_time(self) -> bool:
+        """True (and noted) once the notebook's deadline has passed."""
+        if self._deadline_at is not None and time.monotonic() >= self._deadline_at:
+            self._timed_out = True
+        return self._timed_out
+
+    def _failed(self, status: str, index: int) -> tuple[str, int]:
+        """Note that cell `index` faulted (it is never re-run) and say so."""
+        self._faulted.add(index)
+        return status, index
 
     def _start_watchdog(self) -> None:
         """Watch the kernel's memory when a limit is set."""
@@ -202,47 +294,42 @@ class GradingExecute(Execute):
             self._watchdog.start()
 
     def _fault_status(self) -> str:
-        """What stopped the notebook: memory, time or a dead kernel."""
+        """What stopped the kernel: memory, time or a dead kernel."""
         if self._watchdog is not None and self._watchdog.fired:
             return "out-of-memory"
         if self._timed_out or (self._deadline_at and time.monotonic() >= self._deadline_at):
             return "timeout"
         return "kernel-died"
 
-    def _run_cells(self) -> None:
-        """Run the cells in order; after a fault, mark the rest as not run."""
-        for index, cell in enumerate(self.nb.cells):
-            if self._deadline_at is not None and time.monotonic() >= self._deadline_at:
-                self._timed_out = True
-                self._fault("timeout", index)
-                return
-            self._before_cell(cell)
-            try:
-                self.preprocess_cell(cell, self.resources, index)
-            except (DeadKernelError, CellTimeoutError):
-                self._fault(self._fault_status(), index, running=True)
-                return
-            self._after_cell(cell)
-            if self._timed_out:
-                self._fault("timeout", index, running=True)
-                return
+    def _reason(self, status: str) -> str:
+        """What happened, with the limit that was hit."""
+        if status == "out-of-memory":
+            return f"the kernel used more than {self.memory_limit_mb} MB of memory"
+        if status == "timeout":
+            return f"the time limit was reached (at most {self.timeout} s per cell, and a " \
+                   "limit for the whole notebook)"
+        return FAULTS[status]
 
-    def _fault(self, status: str, index: int, running: bool = False) -> None:
-        """Record the fault: cell `index` was stopped (`running`) or not run, later cells not run."""
+    def _fault(self, status: str, index: int, not_run: list[int]) -> None:
+        """Record a fault in cell `index`; mark the cells in `not_run` as never run."""
         if self._report["status"] == "ok":
             self._report["status"] = status
-        reason = FAULTS[status]
-        for i, cell in enumerate(self.nb.cells[index:], start=index):
-            if cell.cell_type != "code":
-                continue
-            if running and i == index:
-                cell.outputs.insert(0, error_output("Stopped", f"{reason} while this cell ran"))
-                grade_note = "stopped"
-            else:
-                cell.outputs = [error_output("NotRun", f"not run: {reason} before this cell")]
-                grade_note = "not run"
+        cell = self.nb.cells[index] if index < len(self.nb.cells) else None
+        grade_id = self._grade_id(cell) if cell is not None else ""
+        self._report["faults"].append({"status": status, "cell": index, "grade_id": grade_id})
+        reason = self._reason(status)
+        then = ("later cells were not run" if not_run else
+                "the grader restarted the kernel and went on with the remaining exercises")
+        if cell is not None and cell.cell_type == "code":
+            cell.outputs.insert(0, error_output("Stopped", f"{reason} while this cell ran; {then}"))
             if is_test_cell(cell):
-                self._report["checks"][self._grade_id(cell)] = grade_note
+                self._report["checks"][grade_id] = f"stopped: {reason}"
+        for later in not_run:
+            if later == index:
+                continue
+            self.nb.cells[later].outputs = [error_output("NotRun", f"not run: {reason} before this cell")]
+            if is_test_cell(self.nb.cells[later]):
+                self._report["checks"][self._grade_id(self.nb.cells[later])] = "not run"
 
     @staticmethod
     def _grade_id(cell: NotebookNode) -> str:
@@ -278,11 +365,16 @@ class GradingExecute(Execute):
     def _after_cell(self, cell: NotebookNode) -> None:
         """Note the probes a cell wrote (expect mode) or check them (record mode)."""
         if self.probe_mode == "expect":
-            new = sorted(self._probe_files() - self._seen, key=_natural)
+            new = sorted(self._probe_files() - self._seen, key=self._probe_order)
             if new:
                 self._report["probes_by_cell"][self._grade_id(cell) or f"cell {cell.get('id')}"] = new
         elif self.probe_mode == "record" and is_test_cell(cell):
             self._verify(cell)
+
+    def _probe_order(self, key: str) -> int:
+        """When a probe of this (trusted, expect-mode) run was written."""
+        probe = read_probe(self.probe_dir, key)
+        return probe.order if probe is not None else -1
 
     def _verify(self, cell: NotebookNode) -> None:
         """Compare the probes of one graded test cell with the expected ones, outside the kernel."""
@@ -295,7 +387,6 @@ class GradingExecute(Execute):
         problem = None
         for number, key in enumerate(keys, start=1):
             actual = read_probe(self.probe_dir, key)
-            name = key.rsplit("-", 1)[0]
             if actual is None:
                 if not errored:
                     problem = "the hidden check did not run: was the cell changed or the kernel tampered with?"
@@ -306,8 +397,9 @@ class GradingExecute(Execute):
                 problem = f"the expected result of hidden case {number} is missing: re-run the grader"
                 break
             message = compare(actual, expected)
-            if message:
-                problem = f"{name} on hidden case {number} of {len(keys)}: {message}"
+            if message:  # the label comes from the trusted expected run, never from the student
+                title = case_title(key.rsplit("-", 1)[0], expected.label, number, len(keys))
+                problem = f"{title}: {message}"
                 break
         if problem is None and errored:
             self._report["checks"][grade_id] = "failed"
@@ -323,9 +415,3 @@ class GradingExecute(Execute):
             path = Path(self.report_dir) / f"{self._notebook_id}.json"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(self._report, indent=1, sort_keys=True))
-
-
-def _natural(key: str) -> tuple[str, int]:
-    """Sort probe keys `name-index` by name, then numerically by index."""
-    name, _, index = key.rpartition("-")
-    return (name, int(index) if index.isdigit() else -1)

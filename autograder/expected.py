@@ -22,9 +22,9 @@ from typing import Any
 import nbformat
 
 from autograder.course import PACKAGE_DIR, Course, file_digest
-from autograder.execute import GradingExecute, is_test_cell
+from autograder.execute import GradingExecute, demo_digests, is_test_cell, source_digest
 
-FORMAT_FILES = ("probes.py", "reference.py", "solution.py")
+FORMAT_FILES = ("execute.py", "probes.py", "reference.py", "solution.py")
 
 
 @dataclass
@@ -42,12 +42,13 @@ class SolutionRun:
 
     folder: Path
     elapsed: float = 0.0
+    essential: float = 0.0  # seconds of its cells that grading needs (all but the demo cells)
     problems: list[str] = field(default_factory=list)
 
 
 def data_dir(course: Course) -> Path:
-    """The data cache shared by all runs (`$COURSE_DATA_DIR`, else `<work>/data`)."""
-    folder = Path(os.environ.get("COURSE_DATA_DIR") or course.work / "data")
+    """The data cache shared by all runs (`$COURSE_DATA_DIR`, else `<caches>/data`)."""
+    folder = Path(os.environ.get("COURSE_DATA_DIR") or course.caches / "data")
     folder.mkdir(parents=True, exist_ok=True)
     return folder.resolve()
 
@@ -63,19 +64,26 @@ def kernel_env(course: Course, device: str, threads: int) -> dict[str, str]:
 
 
 def run_notebook(notebook: Path, mode: str, env: dict[str, str], deadline: float,
-                 course: Course, probe_dir: Path | None = None) -> NotebookRun:
-    """Execute a copy of `notebook`'s folder in a scratch folder (trusted, unsandboxed)."""
+                 course: Course, probe_dir: Path | None = None,
+                 checks_only: bool = False) -> NotebookRun:
+    """Execute a copy of `notebook`'s folder in a scratch folder (trusted, unsandboxed).
+
+    `checks_only` skips the demo cells (what grading runs after a fault, and the mutation tests).
+    """
     scratch = Path(tempfile.mkdtemp(prefix="ag-run-"))
     try:
         folder = scratch / notebook.parent.name
         shutil.copytree(notebook.parent, folder)
         report_dir = scratch / "report"
+        nb = nbformat.read(folder / notebook.name, as_version=4)
         executor = GradingExecute(
             config=course.config(), probe_mode=mode, deadline=deadline,
             probe_dir=str(probe_dir or ""), report_dir=str(report_dir),
-            kernel_env={**env, "COURSE_RESULTS_FILE": str(scratch / "results.json")},
+            kernel_env={**env, "COURSE_RESULTS_FILE": str(scratch / "results.json"),
+                        "COURSE_SOLUTIONS_DIR": str(course.solutions),  # for "local" mode
+                        "COURSE_ASSIGNMENT": notebook.parent.name},
+            demo_digests=demo_digests(nb), checks_only=checks_only,
         )
-        nb = nbformat.read(folder / notebook.name, as_version=4)
         started = time.monotonic()
         executor.preprocess(nb, {"metadata": {"path": str(folder)}})
         elapsed = time.monotonic() - started
@@ -108,9 +116,10 @@ def solution_run(course: Course, assignment: str, source: Path, device: str,
     """The cached expected run of `assignment` from the source folder `source`."""
     notebooks = sorted(source.glob("*.ipynb"))
     key = file_digest([*notebooks, *(PACKAGE_DIR / f for f in FORMAT_FILES)])[:16]
-    folder = course.work / "expected" / f"{assignment}-{device}-{key}"
+    folder = course.caches / "expected" / f"{assignment}-{device}-{key}"
     if (folder / "run.json").exists():
-        return SolutionRun(folder, json.loads((folder / "run.json").read_text())["elapsed"])
+        done = json.loads((folder / "run.json").read_text())
+        return SolutionRun(folder, done["elapsed"], done["essential"])
     folder.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{assignment}-", dir=folder.parent))
     run = SolutionRun(folder)
@@ -119,6 +128,9 @@ def solution_run(course: Course, assignment: str, source: Path, device: str,
         probes.mkdir(parents=True)
         done = run_notebook(notebook, "expect", env, deadline, course, probes)
         run.elapsed += done.elapsed
+        demo = set(demo_digests(done.nb))
+        run.essential += sum(seconds for index, seconds in done.report["cell_seconds"].items()
+                             if source_digest(done.nb.cells[int(index)].source) not in demo)
         name = notebook.relative_to(course.root) if notebook.is_relative_to(course.root) else notebook
         if done.report["status"] != "ok":
             run.problems.append(f"{name}: {done.report['status']} {done.report.get('error', '')}")
@@ -134,7 +146,8 @@ def solution_run(course: Course, assignment: str, source: Path, device: str,
     if run.problems:
         shutil.rmtree(temp, ignore_errors=True)
         return run
-    (temp / "run.json").write_text(json.dumps({"elapsed": round(run.elapsed, 2), "device": device}))
+    (temp / "run.json").write_text(json.dumps({"elapsed": round(run.elapsed, 2), "device": device,
+                                               "essential": round(run.essential, 2)}))
     try:
         os.rename(temp, folder)
     except OSError:  # another process finished the same run first

@@ -22,7 +22,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from autograder import sandbox
 from autograder.course import Course, file_digest
-from autograder.execute import is_test_cell
+from autograder.execute import demo_digests, is_test_cell
 from autograder.expected import SolutionRun, kernel_env, solution_run
 from autograder.feedback import invalid_notebook_html
 from autograder.probes import atomic_write
@@ -41,6 +41,7 @@ class GradeOptions:
     cell_timeout: int = 0  # 0: nbgrader's Execute.timeout from the config
     memory_mb: int = 4096
     sandboxed: bool = True
+    checks_only: bool = False  # skip the given demo cells (scores are the same: checks are self-contained)
     threads: int = 1
     readonly: list[list[str]] = field(default_factory=list)
 
@@ -55,6 +56,7 @@ class Job:
     digest: str
     expected: str
     deadline: float
+    recovery: float  # seconds for the restarted kernel after a fault
 
 
 def result_path(course: Course, assignment: str, student: str) -> Path:
@@ -189,6 +191,10 @@ def _configure(course: Course, job: Job, options: GradeOptions, folders: dict[st
     execute.sandbox_readonly = [*options.readonly,
                                 [execute.kernel_env["COURSE_DATA_DIR"]] * 2]
     execute.gpu = options.device.startswith("cuda")
+    execute.recovery_time = job.recovery
+    execute.checks_only = options.checks_only
+    execute.demo_digests = sorted({d for path in release_notebooks(course, job.assignment)
+                                   for d in demo_digests(nbformat.read(path, as_version=4))})
     if options.cell_timeout:
         config.Execute.timeout = options.cell_timeout
     return config

@@ -44,6 +44,8 @@ class Probe:
     rtol: float = 1e-5
     atol: float = 1e-6
     exact: bool = False
+    label: str = ""
+    order: int = 0
 
 
 def _torch() -> Any:
@@ -144,14 +146,15 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 def write_probe(directory: str | Path, key: str, value: Any, rtol: float, atol: float,
-                exact: bool) -> None:
+                exact: bool, label: str = "", order: int = 0) -> None:
     """Record `value` under `key` in `directory` (arrays first, the JSON last as commit marker)."""
     directory = Path(directory)
     probe = encode(value)
     buffer = io.BytesIO()
     np.savez(buffer, **probe.arrays)
     atomic_write(directory / f"{key}.npz", buffer.getvalue())
-    record = {"tree": probe.tree, "rtol": float(rtol), "atol": float(atol), "exact": bool(exact)}
+    record = {"tree": probe.tree, "rtol": float(rtol), "atol": float(atol), "exact": bool(exact),
+              "label": str(label), "order": int(order)}
     atomic_write(directory / f"{key}.json", json.dumps(record).encode())
 
 
@@ -199,12 +202,15 @@ def read_probe(directory: str | Path, key: str) -> Probe | None:
         record = json.loads(raw)
         tree = record["tree"]
         rtol, atol, exact = float(record["rtol"]), float(record["atol"]), bool(record["exact"])
-    except (ValueError, KeyError, TypeError):
+        label = str(record.get("label", ""))[:200]
+        order = int(record.get("order", 0))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
     arrays = _load_arrays(blob)
     if arrays is None or not isinstance(tree, dict):
         return None
-    return Probe(tree=tree, arrays=arrays, rtol=rtol, atol=atol, exact=exact)
+    return Probe(tree=tree, arrays=arrays, rtol=rtol, atol=atol, exact=exact, label=label,
+                 order=order)
 
 
 _KIND_NAMES = {

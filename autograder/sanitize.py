@@ -1,6 +1,7 @@
 """nbgrader's OverwriteCells, fixed for tampered submissions that make 0.9.6 crash.
 
-With `add_missing_cells`, nbgrader 0.9.6 raises KeyError (and grades nothing) when a grade id
+Also silences the "checksum has changed" warning that nbgrader logs for every cell with hidden
+tests. With `add_missing_cells`, nbgrader 0.9.6 raises KeyError (and grades nothing) when a grade id
 was renamed (it deletes the unknown id but keeps `grade: true`) or when a deleted test cell's
 predecessor was deleted too. Here an unknown id turns the cell into an ordinary one, and a
 missing graded cell goes back after the nearest earlier cell that is still there.
@@ -20,6 +21,15 @@ def _grade_id(cell: NotebookNode) -> str | None:
 
 class RobustOverwriteCells(OverwriteCells):
     """OverwriteCells that survives renamed grade ids and runs of deleted cells."""
+
+    def report_change(self, name: str, attr: str, old: object, new: object) -> None:
+        """Stay quiet about checksums: every released cell with hidden tests has a new one.
+
+        (The release drops the hidden tests, so its checksum never matches the source's; edits
+        of locked cells are flagged by `autograder.tamper` against the release instead.)
+        """
+        if attr != "checksum":
+            super().report_change(name, attr, old, new)
 
     def preprocess_cell(self, cell: NotebookNode, resources: ResourcesDict,
                         cell_index: int) -> tuple[NotebookNode, ResourcesDict]:

@@ -95,7 +95,7 @@ def _load(notebook: Path) -> tuple[types.ModuleType, dict[str, str]]:
         tree = ast.parse(_python_source(cell), filename=str(notebook))
         tree.body = [node for node in tree.body if _is_definition(node)]
         exec(compile(tree, str(notebook), "exec"), module.__dict__)  # noqa: S102 (trusted source)
-        functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+        functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)]
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if grade_id and functions:
             by_grade_id[grade_id] = functions[-1]
@@ -105,11 +105,12 @@ def _load(notebook: Path) -> tuple[types.ModuleType, dict[str, str]]:
 def _defines(notebook: Path, name: str) -> bool:
     """Cheap test whether a notebook mentions `name` as a function or grade id."""
     text = notebook.read_text(encoding="utf-8")
-    return f"def {name}(" in text or f'"grade_id": "{name}"' in text
+    return (f"def {name}(" in text or f"class {name}(" in text or f"class {name}:" in text
+            or f'"grade_id": "{name}"' in text)
 
 
 def solution_function(name: str, notebook: Path | None = None) -> Callable[..., Any]:
-    """The solution's implementation of exercise `name` (a function name or a grade id)."""
+    """The solution's implementation of exercise `name` (a function or class name, or a grade id)."""
     if notebook is None:
         folder = solutions_dir() / assignment_name()
         candidates = sorted(p for p in folder.glob("*.ipynb") if _defines(p, name))

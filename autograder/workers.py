@@ -60,6 +60,7 @@ class _Worker:
 
     def __init__(self, course: Course, options: GradeOptions, log: Path) -> None:
         payload = json.dumps({"root": str(course.root), "work": str(course.work),
+                              "cache": str(course.caches),
                               "options": asdict(options)})
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "ab") as stderr:
@@ -73,7 +74,7 @@ class _Worker:
 
     def send(self, job: Job) -> None:
         """Start grading `job`."""
-        self.job, self.limit = job, time.monotonic() + job.deadline + GRACE_S
+        self.job, self.limit = job, time.monotonic() + job.deadline + job.recovery + GRACE_S
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps(asdict(job)) + "\n")
         self.proc.stdin.flush()
@@ -163,7 +164,7 @@ def main(argv: list[str]) -> None:
     warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy noise inside nbgrader
     channel = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # anything printed goes to the log, never into the protocol
-    course = Course(Path(settings["root"]), Path(settings["work"]))
+    course = Course(Path(settings["root"]), Path(settings["work"]), Path(settings["cache"]))
     _serve(course, GradeOptions(**settings["options"]), channel)
 
 

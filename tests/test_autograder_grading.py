@@ -217,7 +217,7 @@ def test_feedback_explains_failures_but_never_shows_hidden_tests(graded: Any) ->
                        "rng.normal(size=(6, 4))", "HIDDEN-INPUT [["):
             assert secret not in text, f"{student}'s feedback shows {secret!r}"
     assert "HiddenCheckFailed" in pages["wrong_hidden"]
-    assert "normalize_rows on hidden case 2 of 2" in pages["wrong_hidden"]
+    assert 'normalize_rows, hidden case "a zero row stays zero" (2 of 2)' in pages["wrong_hidden"]
     assert "details withheld" in pages["printer"]
     assert "differs from the expected values" in pages["visible_fail"]
     assert "the hidden check did not run" in pages["t_transform"]

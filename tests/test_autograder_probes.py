@@ -113,13 +113,13 @@ def test_local_mode_finds_the_solution_from_the_working_directory(
     monkeypatch.chdir(SAMPLE)
     monkeypatch.delenv(reference.MODE_ENV, raising=False)
     rng = np.random.default_rng(0)
-    cases = [{"x": np.vstack([np.zeros((1, 3)), rng.normal(size=(3, 3))]).astype(np.float32)}]
+    cases = {"a zero row": {"x": np.vstack([np.zeros((1, 3)), rng.normal(size=(3, 3))]).astype(np.float32)}}
     reference.compare_with_solution("normalize_rows", solution_function("normalize_rows"), cases)
-    with pytest.raises(AssertionError, match="normalize_rows on hidden case 1 of 1: .*NaN"):
+    with pytest.raises(AssertionError, match='normalize_rows, hidden case "a zero row" .1 of 1.: .*NaN'):
         reference.compare_with_solution(
             "normalize_rows", lambda x: x / np.linalg.norm(x, axis=1, keepdims=True), cases)
     scores = {"scores": rng.normal(size=(60, 60)), "k": 5}
-    reference.compare_with_solution("recall_at_k", solution_function("recall_at_k"), [scores])
+    reference.compare_with_solution("recall_at_k", solution_function("recall_at_k"), {"k=5": scores})
     captured = capfd.readouterr()
     assert captured.err == "" and captured.out == "", "warnings and tqdm bars must be captured"
 
@@ -128,14 +128,43 @@ def test_expect_and_record_modes_write_probes_and_compare_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(reference.DIR_ENV, str(tmp_path))
     monkeypatch.setenv(reference.MODE_ENV, "record")
-    reference.compare_with_solution("twice", lambda x: 2 * x, [{"x": 1.0}, {"x": 2.0}], rtol=0.1)
-    reference.compare_with_solution("twice", lambda x: "wrong", [{"x": 3.0}])
-    assert sorted(p.name for p in tmp_path.glob("*.json")) == ["twice-0.json", "twice-1.json",
-                                                                "twice-2.json"]
-    assert json.loads((tmp_path / "twice-0.json").read_text())["rtol"] == 0.1
+    reference.compare_with_solution("twice", lambda x: 2 * x, {"one": {"x": 1.0}, "two": {"x": 2.0}},
+                                    rtol=0.1)
+    reference.compare_with_solution("twice", lambda x: "wrong", {"three": {"x": 3.0}})
+    keys = [reference.probe_key("twice", label) for label in ("one", "two", "three")]
+    assert sorted(p.stem for p in tmp_path.glob("*.json")) == sorted(keys)
+    record = json.loads((tmp_path / f"{keys[0]}.json").read_text())
+    assert record["rtol"] == 0.1 and record["label"] == "one"
+    written = [probes.read_probe(tmp_path, key) for key in keys]
+    assert [p.label for p in written] == ["one", "two", "three"]
+    assert written[0].order < written[1].order < written[2].order
+    monkeypatch.setenv(reference.MODE_ENV, "expect")
+    with pytest.raises(ValueError, match="used twice"):
+        reference.compare_with_solution("twice", lambda x: 2 * x, {"one": {"x": 1.0}})
     monkeypatch.setenv(reference.MODE_ENV, "bogus")
     with pytest.raises(ValueError, match="COURSE_PROBE_MODE"):
         reference.probe_mode()
+
+
+@pytest.mark.parametrize("cases", [[{"x": 1.0}], {}, {"": {"x": 1.0}}, {"x" * 81: {"x": 1.0}},
+                                   {"label": [1.0]}])
+def test_hidden_cases_need_short_labels(cases: object) -> None:
+    with pytest.raises(TypeError, match="label|dict"):
+        reference.compare_with_solution("twice", lambda x: 2 * x, cases)
+
+
+def test_run_says_how_to_exercise_an_implementation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(SAMPLE)
+    monkeypatch.delenv(reference.MODE_ENV, raising=False)
+    twice_rows = {"rows": {"x": np.array([[3.0, 4.0]], np.float32), "scale": 2.0}}
+
+    def scaled(fn, x, scale):
+        return scale * fn(x)
+
+    reference.compare_with_solution("normalize_rows", solution_function("normalize_rows"),
+                                    twice_rows, run=scaled)
+    with pytest.raises(AssertionError, match="differs"):
+        reference.compare_with_solution("normalize_rows", lambda x: x, twice_rows, run=scaled)
 
 
 def test_solution_extraction_runs_definitions_only(tmp_path: Path) -> None:

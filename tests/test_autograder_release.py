@@ -77,7 +77,7 @@ def test_check_passes_on_a_fresh_release_and_reports_each_failure(
     release(course)
     passed, text = check(course, None, "cpu", 300)
     assert passed, text
-    assert text.count("PASS") == 4
+    assert text.count("PASS") == 5
     released = course.notebooks / "01_sample" / "sample.ipynb"
     nb = nbformat.read(released, as_version=4)
     nb.cells[3].source = "def normalize_rows(x):\n    return x / np.linalg.norm(x, axis=1, keepdims=True)"

@@ -99,3 +99,16 @@ def test_checks_write_nothing(capfd):
     checks.check_close(torch.ones(3, dtype=torch.bfloat16), torch.ones(3, dtype=torch.bfloat16))
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+def test_hints_are_appended_to_failures() -> None:
+    with pytest.raises(CheckFailed, match=r"differs in 1 of 2 entries.*Hint: use tokenize"):
+        checks.check_equal(np.array([1, 2]), np.array([1, 3]), hint="use tokenize")
+    with pytest.raises(CheckFailed, match=r"Hint: chunks"):
+        checks.check_close(np.array([1.0]), np.array([2.0]), hint="chunks")
+
+
+def test_peak_memory_is_measured_and_limited() -> None:
+    assert checks.check_peak_memory(lambda: int(np.ones(1000).sum()), limit_mb=1) == 1000
+    with pytest.raises(CheckFailed, match=r"allocated 76 MB at its peak, more than the 50 MB"):
+        checks.check_peak_memory(lambda: np.ones(10_000_000).sum(), limit_mb=50, name="the call")

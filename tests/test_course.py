@@ -1,5 +1,5 @@
 """The real course passes `python -m autograder check`: solutions run, releases fail only at their
-checks, nothing leaks, and the committed notebooks/ equals a fresh release of solutions/."""
+checks, check cells are self-contained, nothing leaks, and notebooks/ equals a fresh release."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-def test_course_passes_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["check", "--root", str(ROOT), "--course-dir", str(tmp_path / "work")])
+def test_course_passes_check(course_cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", "--root", str(ROOT), "--course-dir", str(course_cache)])
     report = capsys.readouterr().out
     assert code == 0, report
     assert "FAIL" not in report

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from utils.text import STOP_WORDS, build_vocabulary, tokenize
+from utils.text import STOP_WORDS, Vocabulary, build_vocabulary, tokenize
 
 
 @pytest.mark.parametrize(
@@ -59,3 +60,35 @@ def test_stop_words() -> None:
     for word in ("above", "below", "left", "right", "next", "over", "under", "two", "red", "play"):
         assert word not in STOP_WORDS
     assert all(w == w.lower() and tokenize(w) == [w] for w in STOP_WORDS)
+
+
+def test_vocabulary_ids_round_trip_with_specials_first() -> None:
+    vocab = Vocabulary.from_texts(["A red bird.", "a red boat", "a cat"], min_count=2)
+    assert vocab.tokens == ["<pad>", "<unk>", "a", "red"]
+    assert (vocab.pad_id, vocab.unk_id, len(vocab)) == (0, 1, 4)
+    assert vocab.encode(["a", "red", "zebra"]) == [2, 3, 1]
+    assert vocab.decode([2, 3, 1, 0, 0]) == ["a", "red", "<unk>"]
+    assert vocab.decode([2, 0], skip_pad=False) == ["a", "<pad>"]
+    assert "red" in vocab and "zebra" not in vocab
+
+
+def test_vocabulary_encodes_padded_batches() -> None:
+    vocab = Vocabulary(["a", "red", "bird"], specials=("<pad>", "<unk>", "<mask>"))
+    ids, lengths = vocab.encode_texts(["A red bird.", "bird", "a red red red bird"], max_len=4)
+    assert ids.dtype == np.int64 and ids.tolist() == [[3, 4, 5, 0], [5, 0, 0, 0], [3, 4, 4, 4]]
+    assert lengths.tolist() == [3, 1, 4]
+    upper = Vocabulary.from_texts(["Red RED"], tokenizer=str.split)
+    assert upper.tokens[2:] == ["RED", "Red"]
+
+
+@pytest.mark.parametrize(("call", "error"), [
+    (lambda: Vocabulary(["a", "a"]), ValueError),
+    (lambda: Vocabulary(["a"], specials=("<unk>", "<pad>")), ValueError),
+    (lambda: Vocabulary(["a"]).encode("a red bird"), TypeError),
+    (lambda: Vocabulary(["a"]).decode([7]), IndexError),
+    (lambda: Vocabulary(["a"]).encode_texts("a", max_len=3), TypeError),
+    (lambda: Vocabulary(["a"]).encode_texts(["a"], max_len=0), ValueError),
+])
+def test_vocabulary_rejects_bad_input(call, error) -> None:
+    with pytest.raises(error):
+        call()

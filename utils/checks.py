@@ -8,7 +8,8 @@ says True) are rejected before any value is compared.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import tracemalloc
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -124,8 +125,14 @@ def rel_error(x: Any, y: Any) -> float:
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
 
 
+def _hinted(message: str, hint: str) -> str:
+    """A failure message with an optional hint appended."""
+    return f"{message}. Hint: {hint}" if hint else message
+
+
 def check_close(
-    actual: Any, expected: Any, rtol: float = 1e-5, atol: float = 1e-8, name: str = "result"
+    actual: Any, expected: Any, rtol: float = 1e-5, atol: float = 1e-8, name: str = "result",
+    hint: str = "",
 ) -> None:
     """Check kind, shape and values (|a - e| <= atol + rtol * |e|), naming the worst entry."""
     expected = _as_array(expected, "expected")
@@ -144,14 +151,14 @@ def check_close(
     if a.size and (err > 0).any():
         where = tuple(int(i) for i in np.unravel_index(int(np.argmax(err)), a.shape))
         n_bad = int((err > 0).sum())
-        raise CheckFailed(
+        raise CheckFailed(_hinted(
             f"{name} differs from the expected values in {n_bad} of {a.size} entries; "
             f"worst at index {where}: got {a[where]:.6g}, expected {e[where]:.6g} "
-            f"(relative error {rel_error(actual, expected):.2e}, tolerance rtol={rtol:g}, atol={atol:g})"
-        )
+            f"(relative error {rel_error(actual, expected):.2e}, tolerance rtol={rtol:g}, atol={atol:g})",
+            hint))
 
 
-def check_equal(actual: Any, expected: Any, name: str = "result") -> None:
+def check_equal(actual: Any, expected: Any, name: str = "result", hint: str = "") -> None:
     """Check kind, shape and exact equality of every entry (integers, booleans, labels)."""
     expected = _as_array(expected, "expected")
     actual = _as_array(actual, name)
@@ -162,10 +169,10 @@ def check_equal(actual: Any, expected: Any, name: str = "result") -> None:
     diff = a != e
     if diff.any():
         where = tuple(int(i) for i in np.argwhere(diff)[0])
-        raise CheckFailed(
+        raise CheckFailed(_hinted(
             f"{name} differs in {int(diff.sum())} of {a.size} entries; "
-            f"first at index {where}: got {a[where].tolist()!r}, expected {e[where].tolist()!r}"
-        )
+            f"first at index {where}: got {a[where].tolist()!r}, expected {e[where].tolist()!r}",
+            hint))
 
 
 def check_array(
@@ -199,3 +206,27 @@ def check_value(actual: Any, expected: float, rtol: float = 1e-6, name: str = "r
     a = float(actual)
     if not abs(a - expected) <= rtol * max(1.0, abs(expected)):
         raise CheckFailed(f"{name} is {a:.6g}, expected {expected:.6g}")
+
+
+def check_peak_memory(fn: Callable[[], Any], limit_mb: float, name: str = "the call") -> Any:
+    """Run `fn()` and check that the memory it allocates at its peak stays under `limit_mb`.
+
+    Measured with `tracemalloc`, which sees Python and numpy allocations (not torch's); returns
+    what `fn()` returned.
+    """
+    already = tracemalloc.is_tracing()
+    if not already:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    start, _ = tracemalloc.get_traced_memory()
+    try:
+        result = fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        if not already:
+            tracemalloc.stop()
+    used = (peak - start) / 2**20
+    if used > limit_mb:
+        raise CheckFailed(f"{name} allocated {used:.0f} MB at its peak, more than the {limit_mb:g} MB "
+                          "allowed: work in chunks so memory stays small")
+    return result

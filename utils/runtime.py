@@ -59,7 +59,7 @@ class skip_until_done:  # noqa: N801 (used like a statement: `with utils.skip_un
     """Skip a demo cell quietly while an exercise it needs is unfinished.
 
     Catches `NotImplementedError` (an exercise stub) and a `NameError` raised by the cell's own
-    code (a variable that a skipped cell above would have made); prints one line saying why. Any
+    code (a variable that a cell above would have made, had it run); prints one line saying why. Any
     other error, including a NameError inside a student's function, propagates as usual.
     """
 
@@ -82,6 +82,6 @@ class skip_until_done:  # noqa: N801 (used like a statement: `with utils.skip_un
         same_cell = innermost.tb_frame.f_code.co_filename == tb.tb_frame.f_code.co_filename
         if issubclass(kind, NameError) and same_cell:
             print(f"⏭ skipped: this cell needs `{getattr(error, 'name', '?')}`, "
-                  "which a skipped cell above makes.")
+                  "which a cell above makes: that cell was skipped or failed, so look there first.")
             return True
         return False

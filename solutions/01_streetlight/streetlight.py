@@ -47,7 +47,12 @@
 #
 # Each exercise is followed by a locked check cell. Run it: it tells you what differed and how.
 # When your notebook is graded, hidden checks also compare your functions with the reference
-# solution on random inputs, so make them correct in general, not just on the visible example.
+# solution on random inputs and edge cases (each named in your feedback, e.g. "non-square 2x3
+# images"), so make them correct for everything the exercise's text promises, not just the example.
+#
+# **Limits when graded.** The grader stops a cell after 5 minutes and a kernel that uses more
+# than 4 GB of memory. Either costs only the exercise whose cell caused it: the grader restarts
+# the kernel and goes on with the remaining exercises.
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "setup_md", "locked": true, "schema_version": 3, "solution": false}
 # ## 0. Setup
@@ -99,6 +104,7 @@ print(f"train: {len(train)} images, {len(train.captions)} captions | "
 first = [int(np.flatnonzero(test.caption_image == i)[0]) for i in range(12)]
 plots.image_grid(test.images[:12], [test.captions[j] for j in first], ncols=6,
                  title="Scenes test images with one of their five captions")
+plt.show()
 
 # %% [markdown]
 # ## 2. Retrieval is a score matrix
@@ -129,7 +135,8 @@ plots.image_grid(test.images[:12], [test.captions[j] for j in first], ncols=6,
 # * A pixel $(r, g, b)$ (uint8, 0–255) is **red** when $r \ge 120$, $r \ge 3g$ and $r \ge 3b$.
 #   Red objects in Scenes are bright and saturated; orange, brown and pink shades fail $r \ge 3g$ or $r \ge 3b$.
 # * $\#\text{"red"}(L)$ is the number of tokens of `tokenize(L)` equal to `"red"` (the provided
-#   tokenizer lowercases and strips punctuation, so `"Red."` counts; `"reddish"` does not).
+#   tokenizer lowercases and strips punctuation at word edges, so `"Red."` and `"(red)"` count;
+#   `"reddish"` and `"red-eyed"` are other words).
 #
 # **Pitfall.** uint8 arithmetic wraps around: `np.uint8(100) * 3 == 44`. Convert to a wider
 # integer type (e.g. `images.astype(np.int32)`) before multiplying.
@@ -154,29 +161,53 @@ def rule_scores(images: np.ndarray, captions: list[str]) -> np.ndarray:
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_rule_scores", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-# Two 2x2 images: the first has one red pixel; the second has a pixel that only LOOKS red if
-# uint8 arithmetic wraps around (3 * 100 = 300 -> 44), and an orange one.
-tiny = np.zeros((2, 2, 2, 3), dtype=np.uint8)
+# Three 2x2 images and four captions (N != M, so a transposed answer shows up as a wrong shape).
+# Image 0 has a red pixel. Image 1 has a pixel that only LOOKS red if uint8 arithmetic wraps
+# around (3 * 100 = 300 -> 44), and an orange one. Image 2 has a pixel exactly on the boundary,
+# (120, 40, 40): r >= 120, r >= 3g and r >= 3b all hold with equality, so it IS red.
+tiny = np.zeros((3, 2, 2, 3), dtype=np.uint8)
 tiny[0, 0, 0] = (220, 30, 30)    # red
 tiny[1, 0, 0] = (250, 100, 10)   # orange-ish: 250 < 3 * 100, not red
 tiny[1, 1, 1] = (240, 120, 20)   # orange
+tiny[2, 1, 0] = (120, 40, 40)    # on the boundary: red (>=, not >)
 caps = ["A red bird.", "a blue boat", "RED, red and red", "a reddish sky"]
 out = rule_scores(tiny, caps)
-checks.check_array(out, kind="ndarray", shape=(2, 4), dtype=np.float32)
-checks.check_equal(out, np.array([[1, 0, 1, 0], [0, 0, 0, 0]], dtype=np.float32),
-                   name="rule_scores(tiny, caps)")
+checks.check_array(out, kind="ndarray", shape=(3, 4), dtype=np.float32, name="rule_scores(tiny, caps)")
+checks.check_equal(out[:2], np.array([[1, 0, 1, 0], [0, 0, 0, 0]], dtype=np.float32),
+                   name="rule_scores(tiny, caps) for images 0 and 1",
+                   hint="count words with tokenize (it lowercases and strips punctuation), and widen "
+                        "uint8 before multiplying")
+checks.check_equal(out[2], np.array([1, 0, 1, 0], dtype=np.float32),
+                   name="the row of image 2, whose only pixel (120, 40, 40) is on the boundary",
+                   hint="the definition uses >=, not >")
 print("Exercise 1: visible checks passed.")
 ### BEGIN HIDDEN TESTS
 from autograder.reference import compare_with_solution
 
 rng = np.random.default_rng(101)
-words = ["a", "red", "Red.", "blue", "bird", "reddish", "boat", "RED!", "sky"]
-cases = []
-for n, m, size in [(5, 7, 4), (9, 3, 8), (1, 1, 2)]:
-    imgs = rng.integers(0, 256, size=(n, size, size, 3)).astype(np.uint8)
-    imgs[rng.random((n, size, size)) < 0.9] //= 4      # mostly dark: some images have no red pixel
+words = ["a", "red", "Red.", "blue", "bird", "reddish", "boat", "RED!", "sky", "red-eyed", "(red)"]
+
+
+def random_case(n: int, m: int, h: int, w: int) -> dict:
+    """Mostly dark random images (some have no red pixel) and random captions."""
+    imgs = rng.integers(0, 256, size=(n, h, w, 3)).astype(np.uint8)
+    imgs[rng.random((n, h, w)) < 0.9] //= 4
     capts = [" ".join(rng.choice(words, size=rng.integers(1, 6))) for _ in range(m)]
-    cases.append({"images": imgs, "captions": capts})
+    return {"images": imgs, "captions": capts}
+
+
+boundary = np.zeros((6, 1, 1, 3), dtype=np.uint8)
+boundary[:, 0, 0] = [(120, 40, 40), (119, 39, 39), (150, 50, 10), (150, 51, 10), (150, 10, 50),
+                     (200, 90, 10)]  # red, dim, r = 3g, r < 3g, r = 3b, wraps around in uint8
+cases = {
+    "random images, 5 images x 7 captions": random_case(5, 7, 4, 4),
+    "non-square 3x5 images, 9 images x 3 captions": random_case(9, 3, 3, 5),
+    "one image, one caption": random_case(1, 1, 2, 2),
+    "boundary pixels r = 120, r = 3g, r = 3b and uint8 wrap-around": {
+        "images": boundary, "captions": ["red", "a red-eyed bird", "Red!"]},
+    "captions with hyphens, brackets and an empty caption": {
+        "images": boundary[:2], "captions": ["red-eyed", "(red)", "", "a RED. bird", "reddish red"]},
+}
 compare_with_solution("rule_scores", rule_scores, cases, exact=True)
 ### END HIDDEN TESTS
 
@@ -206,7 +237,7 @@ with utils.skip_until_done():
 # 1. `pixels`: `np.ndarray` `(n, 3)` float32 (RGB in [0, 1]). Work in float64 internally.
 # 2. **Initialisation:** `rng = np.random.default_rng(seed)`; the initial centroids are
 #    `pixels[rng.choice(n, size=k, replace=False)]`.
-# 3. **Repeat `n_iter` times:**
+# 3. **Repeat `n_iter` times** (`n_iter` may be 0):
 #    * *assign* every pixel to the centroid with the smallest squared Euclidean distance (ties go to the lowest centroid index — `np.argmin` does this);
 #    * *update* every centroid that received pixels to the mean of its pixels;
 #    * **empty-cluster rule:** a centroid that received no pixel is moved onto the pixel that is
@@ -266,7 +297,8 @@ checks.check_equal(lab[[0, 2]] != lab[[1, 3]], np.array([False, False]), name="p
 dup = np.array([[0.2, 0.2, 0.2]] * 5 + [[0.9, 0.1, 0.1]], dtype=np.float32)
 c, lab = kmeans(dup, k=3, n_iter=1, seed=1)
 checks.check_close(c, np.array([[1.9 / 6, 1.1 / 6, 1.1 / 6], [0.9, 0.1, 0.1], [0.2, 0.2, 0.2]], dtype=np.float32),
-                   rtol=1e-5, name="centroids after one step with two empty clusters")
+                   rtol=1e-5, name="centroids after one step with two empty clusters",
+                   hint="measure each pixel's distance to its centroid BEFORE the update")
 checks.check_equal(lab, np.array([2, 2, 2, 2, 2, 1]), name="labels for the final centroids")
 print("Exercise 2: visible checks passed.")
 ### BEGIN HIDDEN TESTS
@@ -275,11 +307,17 @@ from autograder.reference import compare_with_solution
 rng = np.random.default_rng(202)
 centres = rng.random((5, 3))
 blobs = (centres[rng.integers(0, 5, 300)] + 0.03 * rng.normal(size=(300, 3))).astype(np.float32)
-cases = [
-    {"pixels": blobs, "k": 5, "n_iter": 20, "seed": 3},
-    {"pixels": rng.random((200, 3)).astype(np.float32), "k": 7, "n_iter": 8, "seed": 11},
-    {"pixels": np.repeat(rng.random((3, 3)), [20, 1, 1], axis=0).astype(np.float32), "k": 3, "n_iter": 6, "seed": 0},
-]
+few = np.repeat(np.random.default_rng(2020).random((4, 3)), [9, 5, 3, 1], axis=0).astype(np.float32)
+few = few[np.random.default_rng(2020).permutation(len(few))]
+cases = {
+    "five blobs": {"pixels": blobs, "k": 5, "n_iter": 20, "seed": 3},
+    "uniform pixels, k = 7": {"pixels": rng.random((200, 3)).astype(np.float32), "k": 7, "n_iter": 8, "seed": 11},
+    "duplicate pixels": {"pixels": np.repeat(rng.random((3, 3)), [20, 1, 1], axis=0).astype(np.float32),
+                         "k": 3, "n_iter": 6, "seed": 0},
+    "empty clusters: worst pixel measured before the update": {"pixels": few, "k": 6, "n_iter": 2, "seed": 0},
+    "several empty clusters in one step, k = 7": {"pixels": few, "k": 7, "n_iter": 3, "seed": 2},
+    "n_iter = 0: labels for the initial centroids": {"pixels": blobs[:40], "k": 4, "n_iter": 0, "seed": 5},
+}
 compare_with_solution("kmeans", kmeans, cases, rtol=1e-4, atol=1e-5)
 ### END HIDDEN TESTS
 
@@ -319,6 +357,9 @@ with utils.skip_until_done():
 #
 # 8,000 images × 1,024 pixels × 16 bins is 131 million distances: process the images in chunks
 # (e.g. 500 at a time) so memory stays small, and count with `np.bincount` or a one-hot sum.
+# **Memory is part of the contract:** on 2,000 images of 32×32 pixels with 16 bins your function
+# may allocate at most 256 MB at its peak (the check measures it). Without chunks, the 8,000
+# training images below need several GB, and the grader stops a kernel above 4 GB.
 
 # %% nbgrader={"grade": false, "grade_id": "colour_histograms", "locked": false, "schema_version": 3, "solution": true}
 def colour_histograms(images: np.ndarray, centroids: np.ndarray, chunk: int = 500) -> np.ndarray:
@@ -339,25 +380,41 @@ def colour_histograms(images: np.ndarray, centroids: np.ndarray, chunk: int = 50
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_colour_histograms", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-# A 2x2 image with three black pixels and one white one, and bins black / grey-ish / white.
-img = np.zeros((1, 2, 2, 3), dtype=np.uint8)
-img[0, 1, 1] = 255
+# A 2x3 image (not square!) with four black pixels and two white ones, and bins black / grey-ish / white.
+img = np.zeros((1, 2, 3, 3), dtype=np.uint8)
+img[0, 1, 1:] = 255
 bins = np.array([[0, 0, 0], [0.4, 0.4, 0.4], [1, 1, 1]], dtype=np.float32)
 h = colour_histograms(img, bins)
-checks.check_array(h, kind="ndarray", shape=(1, 3), dtype=np.float32)
-checks.check_close(h, np.array([[0.75, 0.0, 0.25]], dtype=np.float32), name="histogram of the 2x2 image")
-many = colour_histograms(np.random.default_rng(0).integers(0, 256, (7, 5, 5, 3)).astype(np.uint8), bins)
-checks.check_close(many.sum(axis=1), np.ones(7, dtype=np.float32), rtol=1e-5, name="row sums")
+checks.check_array(h, kind="ndarray", shape=(1, 3), dtype=np.float32, name="colour_histograms(img, bins)")
+checks.check_close(h, np.array([[4 / 6, 0.0, 2 / 6]], dtype=np.float32), name="histogram of the 2x3 image",
+                   hint="divide by the number of pixels, H * W")
+many = colour_histograms(np.random.default_rng(0).integers(0, 256, (7, 5, 4, 3)).astype(np.uint8), bins)
+checks.check_close(many.sum(axis=1), np.ones(7, dtype=np.float32), rtol=1e-5, name="row sums of 7 random 5x4 images")
+# Memory is part of the contract: 2,000 images of 32x32 pixels may use at most 256 MB at the peak
+# (the 8,000 training images below then stay well under the grader's 4 GB limit).
+big = np.random.default_rng(1).integers(0, 256, (2000, 32, 32, 3)).astype(np.uint8)
+checks.check_peak_memory(lambda: colour_histograms(big, np.random.default_rng(2).random((16, 3)).astype(np.float32)),
+                         limit_mb=256, name="colour_histograms on 2,000 32x32 images with 16 bins")
+del big
 print("Exercise 3: visible checks passed.")
 ### BEGIN HIDDEN TESTS
 from autograder.reference import compare_with_solution
 
 rng = np.random.default_rng(303)
-cases = [
-    {"images": rng.integers(0, 256, (6, 16, 16, 3)).astype(np.uint8), "centroids": rng.random((5, 3)).astype(np.float32)},
-    {"images": rng.integers(0, 256, (3, 8, 8, 3)).astype(np.uint8), "centroids": rng.random((12, 3)).astype(np.float32)},
-    {"images": np.full((2, 4, 4, 3), 128, np.uint8), "centroids": np.array([[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]], np.float32)},
-]
+cases = {
+    "random 16x16 images, 5 bins": {"images": rng.integers(0, 256, (6, 16, 16, 3)).astype(np.uint8),
+                                    "centroids": rng.random((5, 3)).astype(np.float32)},
+    "non-square 2x3 images": {"images": rng.integers(0, 256, (4, 2, 3, 3)).astype(np.uint8),
+                              "centroids": rng.random((6, 3)).astype(np.float32)},
+    "more bins than pixels per image": {"images": rng.integers(0, 256, (3, 2, 2, 3)).astype(np.uint8),
+                                        "centroids": rng.random((12, 3)).astype(np.float32)},
+    "equal centroids: ties go to the lowest index": {"images": np.full((2, 4, 4, 3), 128, np.uint8),
+                                                     "centroids": np.array([[0.5, 0.5, 0.5]] * 2, np.float32)},
+    "one bin": {"images": rng.integers(0, 256, (2, 3, 3, 3)).astype(np.uint8),
+                "centroids": rng.random((1, 3)).astype(np.float32)},
+    "1,203 images: more than one chunk": {"images": rng.integers(0, 256, (1203, 2, 2, 3)).astype(np.uint8),
+                                          "centroids": rng.random((4, 3)).astype(np.float32)},
+}
 compare_with_solution("colour_histograms", colour_histograms, cases, rtol=1e-5, atol=5e-3)
 ### END HIDDEN TESTS
 
@@ -380,7 +437,7 @@ with utils.skip_until_done():
 # * `captions`: list of `M` strings; tokenize each with the provided `tokenize`;
 # * `vocabulary`: list of `V` distinct words; column `j` counts `vocabulary[j]`;
 # * tokens not in the vocabulary are ignored;
-# * returns `(M, V)` float32 counts.
+# * returns `(M, V)` float32 counts (an empty list of captions gives shape `(0, V)`).
 #
 # Look words up in a `dict` (word → column), not with `list.index` (that is $O(V)$ per token).
 
@@ -402,20 +459,30 @@ def bag_of_words(captions: list[str], vocabulary: list[str]) -> np.ndarray:
 # %% nbgrader={"grade": true, "grade_id": "test_bag_of_words", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 vocab = ["red", "bird", "a", "boat"]
 bow = bag_of_words(["A red bird, a RED boat.", "two owls"], vocab)
-checks.check_array(bow, kind="ndarray", shape=(2, 4), dtype=np.float32)
+checks.check_array(bow, kind="ndarray", shape=(2, 4), dtype=np.float32, name="bag_of_words(captions, vocab)")
 checks.check_equal(bow, np.array([[2, 1, 2, 1], [0, 0, 0, 0]], dtype=np.float32),
-                   name='bag_of_words(["A red bird, a RED boat.", "two owls"])')
+                   name='bag_of_words(["A red bird, a RED boat.", "two owls"])',
+                   hint="split captions with the provided tokenize (lowercase, punctuation stripped at word edges)")
+hyphens = bag_of_words(["A hot-air balloon isn't red."], ["hot-air", "hot", "air", "isn't", "red"])
+checks.check_equal(hyphens, np.array([[1, 0, 0, 1, 1]], dtype=np.float32),
+                   name='bag_of_words(["A hot-air balloon isn\'t red."], ...)',
+                   hint="tokenize keeps hyphens and apostrophes inside words: use it, not your own split")
 print("Exercise 4: visible checks passed.")
 ### BEGIN HIDDEN TESTS
 from autograder.reference import compare_with_solution
 
 rng = np.random.default_rng(404)
 pool = ["a", "the", "red", "Bird", "bird.", "boat", "perches", "in", "jungle!", "two", "owls,"]
-cases = [
-    {"captions": [" ".join(rng.choice(pool, size=rng.integers(0, 9))) for _ in range(12)],
-     "vocabulary": ["bird", "red", "the", "jungle", "owls", "zebra"]},
-    {"captions": ["", "   ", "Red red RED red."], "vocabulary": ["red"]},
-]
+cases = {
+    "random captions": {"captions": [" ".join(rng.choice(pool, size=rng.integers(0, 9))) for _ in range(12)],
+                        "vocabulary": ["bird", "red", "the", "jungle", "owls", "zebra"]},
+    "empty and blank captions, repeated words": {"captions": ["", "   ", "Red red RED red."], "vocabulary": ["red"]},
+    "tokenize's rules: hyphens, apostrophes, digits": {
+        "captions": ["A hot-air balloon isn't red.", "2 birds, 3 owls", "red-eyed 2nd bird's nest"],
+        "vocabulary": ["hot-air", "hot", "air", "isn't", "isn", "2", "3", "red-eyed", "red", "eyed", "2nd",
+                       "bird's", "bird"]},
+    "no captions": {"captions": [], "vocabulary": ["red", "bird"]},
+}
 compare_with_solution("bag_of_words", bag_of_words, cases, exact=True)
 ### END HIDDEN TESTS
 
@@ -482,16 +549,23 @@ checks.check_close(theta_ex, np.array([[0.4, 0.5 / 3.5, 1.5 / 3.5], [0.0, 1.5 / 
 # a bin and a word that never occur: theta must be 0 there, not NaN
 theta0 = cooccurrence_theta(np.array([[1.0, 0.0]], np.float32), np.array([[1.0, 0.0]], np.float32))
 checks.check_close(theta0, np.array([[0.5, 0.0], [0.0, 0.0]], dtype=np.float32), name="theta with unused features")
+# "any real dtype": integer counts work too
+theta_int = cooccurrence_theta(np.array([[2, 0], [1, 1]]), np.array([[1, 0, 1], [0, 1, 1]]))
+checks.check_array(theta_int, kind="ndarray", shape=(2, 3), dtype=np.float32, name="theta of integer A and B")
 print("Exercise 5: visible checks passed.")
 ### BEGIN HIDDEN TESTS
 from autograder.reference import compare_with_solution
 
 rng = np.random.default_rng(505)
-cases = [
-    {"A": rng.random((40, 6)).astype(np.float32), "B": rng.integers(0, 3, (40, 9)).astype(np.float32)},
-    {"A": rng.random((5, 3)), "B": rng.integers(0, 2, (5, 4))},
-    {"A": np.zeros((4, 2), np.float32), "B": np.zeros((4, 3), np.float32)},
-]
+cases = {
+    "float32 histograms and word counts": {"A": rng.random((40, 6)).astype(np.float32),
+                                           "B": rng.integers(0, 3, (40, 9)).astype(np.float32)},
+    "float64 A, int64 B": {"A": rng.random((5, 3)), "B": rng.integers(0, 2, (5, 4))},
+    "integer A and B": {"A": rng.integers(0, 4, (7, 3)), "B": rng.integers(0, 3, (7, 5))},
+    "all zeros: theta is 0, not NaN": {"A": np.zeros((4, 2), np.float32), "B": np.zeros((4, 3), np.float32)},
+    "one unused bin and one unused word": {"A": np.array([[1, 0, 2], [3, 0, 1]], np.float32),
+                                           "B": np.array([[0, 1], [0, 2]], np.float32)},
+}
 compare_with_solution("cooccurrence_theta", cooccurrence_theta, cases, rtol=1e-5, atol=1e-7)
 ### END HIDDEN TESTS
 
@@ -561,12 +635,13 @@ def score_matrix(A: np.ndarray, theta: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_score_matrix", "locked": true, "points": 3, "schema_version": 3, "solution": false}
-# The worked example of exercise 5 (theta written out, so this check does not need exercise 5).
+# The worked example of exercise 5 (theta written out, so this check does not need exercise 5),
+# scored against four captions: N = 3 images, M = 4 captions.
 A_ex = np.array([[1, 0], [0.5, 0.5], [0, 1]], dtype=np.float32)
-B_ex = np.array([[1, 0, 1], [0, 1, 1], [0, 1, 0]], dtype=np.float32)
+B_ex = np.array([[1, 0, 1], [0, 1, 1], [0, 1, 0], [1, 1, 0]], dtype=np.float32)
 theta_ex = np.array([[0.4, 0.5 / 3.5, 1.5 / 3.5], [0.0, 1.5 / 3.5, 0.5 / 3.5]], dtype=np.float32)
 S_ex = score_matrix(A_ex, theta_ex, B_ex)
-checks.check_array(S_ex, kind="ndarray", shape=(3, 3), dtype=np.float32)
+checks.check_array(S_ex, kind="ndarray", shape=(3, 4), dtype=np.float32, name="score_matrix(A, theta, B)")
 checks.check_close(S_ex, (A_ex.astype(np.float64) @ theta_ex @ B_ex.T).astype(np.float32), rtol=1e-5,
                    name="S for the worked example")
 checks.check_value(float(S_ex[0, 0]), 0.4 + 1.5 / 3.5, rtol=1e-5, name="S[0, 0] (red bin, 'red bird')")
@@ -577,11 +652,15 @@ print("Exercise 6: visible checks passed.")
 from autograder.reference import compare_with_solution
 
 rng = np.random.default_rng(606)
-cases = [
-    {"A": rng.random((7, 4)).astype(np.float32), "theta": rng.random((4, 6)).astype(np.float32),
-     "B": rng.integers(0, 3, (9, 6)).astype(np.float32)},
-    {"A": rng.integers(0, 5, (3, 2)), "theta": rng.random((2, 5)), "B": rng.integers(0, 2, (4, 5))},
-]
+cases = {
+    "float32, 7 images x 9 captions": {"A": rng.random((7, 4)).astype(np.float32),
+                                       "theta": rng.random((4, 6)).astype(np.float32),
+                                       "B": rng.integers(0, 3, (9, 6)).astype(np.float32)},
+    "integer A and B, float64 theta": {"A": rng.integers(0, 5, (3, 2)), "theta": rng.random((2, 5)),
+                                       "B": rng.integers(0, 2, (4, 5))},
+    "one image, one caption": {"A": rng.random((1, 3)).astype(np.float32), "theta": rng.random((3, 2)).astype(np.float32),
+                               "B": rng.random((1, 2)).astype(np.float32)},
+}
 compare_with_solution("score_matrix", score_matrix, cases, rtol=1e-5, atol=1e-6)
 ### END HIDDEN TESTS
 

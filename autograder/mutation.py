@@ -1,0 +1,346 @@
+"""Mutation tests of a notebook's checks, graded through the real grader.
+
+Each graded function ships with *mutants* (plausible wrong implementations, one per clause of
+its contract: the typical student mistakes) and *alternatives* (other correct implementations).
+Every mutant must lose points on its exercise; every alternative must keep full marks. They
+live in `tests/mutants/<assignment>.py`:
+
+    from autograder.mutation import alternative, mutant
+
+    @mutant("strict inequalities: r > 120 and r > 3g")
+    def rule_scores(images, captions):
+        ...
+
+    @alternative("integer masks summed with np.count_nonzero")
+    def rule_scores(images, captions):
+        ...
+
+A variant replaces the same-named top-level function (or class) inside its solution cell; the
+rest of that cell and every other exercise keep the solution's code. Its source must stand on
+its own in the notebook's kernel: it may use the notebook's imports and functions, and imports
+it makes inside its body. `check=` names the graded test cell that must lose points (default:
+the first graded test cell after the variant's solution cell).
+
+The variants are packed into as few submissions as possible (two variants share a submission
+only when no graded test cell depends on both), graded with `grade` in checks-only mode, and
+a submission's untouched exercises must keep full marks (so no kill is credited to the wrong
+variant).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import inspect
+import shutil
+import sys
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from autograder.course import Course
+
+_COLLECTED: list[Variant] = []
+
+
+@dataclass
+class Variant:
+    """One mutant or alternative implementation of a function (or class) of a notebook."""
+
+    kind: str  # "mutant" or "alternative"
+    name: str  # the function or class it replaces
+    label: str  # what it gets wrong, or how it differs
+    source: str
+    check: str | None = None  # the graded test cell that must lose points (mutants)
+    cell: str = ""  # grade id of the solution cell that defines `name` (filled by `plan`)
+    affected: frozenset[str] = frozenset()  # graded test cells that use `name` (filled by `plan`)
+
+
+def _register(kind: str, label: str, check: str | None) -> Callable[[Any], Any]:
+    """Decorator factory: record the decorated function's source as a variant."""
+    if not isinstance(label, str) or not label.strip():
+        raise TypeError(f"@{kind} needs a label saying what the variant does")
+
+    def record(obj: Any) -> Any:
+        """Store the definition (decorators stripped) and return it unchanged."""
+        tree = ast.parse(textwrap.dedent(inspect.getsource(obj)))
+        node = tree.body[0]
+        lines = textwrap.dedent(inspect.getsource(obj)).splitlines()
+        source = "\n".join(lines[node.lineno - 1:node.end_lineno])
+        _COLLECTED.append(Variant(kind, obj.__name__, label.strip(), source, check))
+        return obj
+
+    return record
+
+
+def mutant(label: str, check: str | None = None) -> Callable[[Any], Any]:
+    """Mark a wrong implementation: it must lose points on `check` (default: its exercise)."""
+    return _register("mutant", label, check)
+
+
+def alternative(label: str) -> Callable[[Any], Any]:
+    """Mark a different but correct implementation: it must keep full marks."""
+    return _register("alternative", label, None)
+
+
+def load_variants(path: Path) -> list[Variant]:
+    """Import a mutants file and return its variants, in file order."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no mutants file {path}")
+    spec = importlib.util.spec_from_file_location(f"_mutants_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    _COLLECTED.clear()
+    try:
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        return list(_COLLECTED)
+    finally:
+        sys.modules.pop(spec.name, None)
+        _COLLECTED.clear()
+
+
+def _grade_id(cell: nbformat.NotebookNode) -> str:
+    """A cell's nbgrader grade id ('' if none)."""
+    return str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
+
+
+def _is_test(cell: nbformat.NotebookNode) -> bool:
+    """A graded test cell (grade, not solution)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def _parse(source: str) -> ast.Module:
+    """A cell's source as Python (IPython magics removed)."""
+    lines = [line for line in source.splitlines() if line.lstrip()[:1] not in "%!"]
+    return ast.parse("\n".join(lines))
+
+
+def _names(node: ast.AST) -> set[str]:
+    """Every plain name a piece of code mentions."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+@dataclass
+class Layout:
+    """What the mutation tests need to know of a solution notebook."""
+
+    solutions: dict[str, str]  # grade id -> solution cell source (delimiters removed)
+    defined_in: dict[str, str]  # function/class name -> grade id of its solution cell
+    tests: list[str]  # grade ids of the graded test cells, in order
+    uses: dict[str, set[str]] = field(default_factory=dict)  # test grade id -> names it depends on
+    following: dict[str, str] = field(default_factory=dict)  # solution grade id -> next test cell
+
+
+def layout(notebook: Path) -> Layout:
+    """Solution cells, their definitions, and which graded test cell depends on which name."""
+    nb = nbformat.read(notebook, as_version=4)
+    solutions: dict[str, str] = {}
+    defined_in: dict[str, str] = {}
+    bodies: dict[str, set[str]] = {}
+    tests: list[str] = []
+    test_names: dict[str, set[str]] = {}
+    following: dict[str, str] = {}
+    pending: list[str] = []
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type != "code":
+            continue
+        if meta.get("solution"):
+            source = "\n".join(line for line in cell.source.splitlines()
+                               if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+            solutions[_grade_id(cell)] = source
+            for node in _parse(source).body:
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                    defined_in[node.name] = _grade_id(cell)
+                    bodies[node.name] = _names(node)
+            pending.append(_grade_id(cell))
+        elif _is_test(cell):
+            tests.append(_grade_id(cell))
+            test_names[_grade_id(cell)] = _names(_parse(cell.source))
+            for grade_id in pending:
+                following[grade_id] = _grade_id(cell)
+            pending = []
+    uses = {}
+    for test, names in test_names.items():
+        closure, frontier = set(), names & set(defined_in)
+        while frontier:
+            closure |= frontier
+            frontier = set().union(*(bodies[n] for n in frontier)) & set(defined_in) - closure
+        uses[test] = closure
+    return Layout(solutions, defined_in, tests, uses, following)
+
+
+def plan(variants: list[Variant], shape: Layout) -> list[list[Variant]]:
+    """Fill in each variant's cell and affected tests; pack them into submissions (batches)."""
+    for variant in variants:
+        if variant.name not in shape.defined_in:
+            raise ValueError(f"{variant.kind} {variant.label!r}: the solution defines no function "
+                             f"or class {variant.name!r} in a solution cell")
+        variant.cell = shape.defined_in[variant.name]
+        variant.affected = frozenset(t for t, names in shape.uses.items() if variant.name in names)
+        if variant.kind == "mutant":
+            variant.check = variant.check or shape.following.get(variant.cell)
+            if variant.check not in shape.tests:
+                raise ValueError(f"mutant {variant.label!r}: no graded test cell {variant.check!r}")
+            variant.affected |= {variant.check}
+    batches: list[list[Variant]] = []
+    for kind in ("mutant", "alternative"):
+        packed: list[list[Variant]] = []
+        for variant in (v for v in variants if v.kind == kind):
+            for batch in packed:
+                if all(v.name != variant.name and not (v.affected & variant.affected)
+                       and v.cell != variant.cell for v in batch):
+                    batch.append(variant)
+                    break
+            else:
+                packed.append([variant])
+        batches += packed
+    return batches
+
+
+def splice(cell_source: str, variant: Variant) -> str:
+    """The solution cell with the variant in place of its same-named definition."""
+    lines = cell_source.splitlines()
+    for node in _parse(cell_source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) \
+                and node.name == variant.name:
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            return "\n".join([*lines[:first - 1], variant.source, *lines[node.end_lineno:]])
+    raise ValueError(f"{variant.name} is not defined in its solution cell")
+
+
+def submission(release: Path, shape: Layout, batch: list[Variant]) -> nbformat.NotebookNode:
+    """The release with every exercise solved, the batch's variants spliced in."""
+    nb = nbformat.read(release, as_version=4)
+    for cell in nb.cells:
+        grade_id = _grade_id(cell)
+        if grade_id in shape.solutions:
+            source = shape.solutions[grade_id]
+            for variant in batch:
+                if variant.cell == grade_id:
+                    source = splice(source, variant)
+            cell.source = source
+    return nb
+
+
+@dataclass
+class Outcome:
+    """What grading did to one variant."""
+
+    variant: Variant
+    passed: bool  # killed (mutant) or kept full marks (alternative)
+    detail: str
+
+
+def _verdicts(batch: list[Variant], checks: dict[str, dict[str, Any]]) -> list[Outcome]:
+    """Judge one graded submission: kills, kept marks, and no cross-talk."""
+    lost = {name.rsplit("/", 1)[-1]: c for name, c in checks.items() if c["points"] < c["max"]}
+    touched = set().union(*(v.affected for v in batch))
+    stray = sorted(t for t in lost if t not in touched)
+    outcomes = []
+    for variant in batch:
+        if variant.kind == "mutant":
+            killed = variant.check in lost
+            note = lost[variant.check].get("note", "") if killed else "kept full marks on " \
+                f"{variant.check}"
+            outcomes.append(Outcome(variant, killed and not stray,
+                                    f"lost points on {variant.check}: {note}" if killed else note))
+        else:
+            failed = sorted(t for t in variant.affected if t in lost)
+            notes = "; ".join(f"{t}: {lost[t].get('note', '')}" for t in failed)
+            outcomes.append(Outcome(variant, not failed and not stray,
+                                    f"lost points on {notes}" if failed else "full marks"))
+    if stray:
+        for outcome in outcomes:
+            outcome.detail += f" (and untouched checks lost points: {', '.join(stray)})"
+    return outcomes
+
+
+@dataclass
+class Report:
+    """The outcome of every variant of one assignment, and the perfect submission's score."""
+
+    assignment: str
+    outcomes: list[Outcome]
+    baseline: str  # "" when the solution itself kept full marks, else why not
+    submissions: int
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """Every mutant killed, every alternative kept full marks, the solution full."""
+        return not self.baseline and all(o.passed for o in self.outcomes)
+
+    def counts(self, kind: str) -> tuple[int, int]:
+        """(passed, total) for 'mutant' or 'alternative'."""
+        chosen = [o for o in self.outcomes if o.variant.kind == kind]
+        return sum(o.passed for o in chosen), len(chosen)
+
+    def summary(self) -> str:
+        """One line: kill rate, alternatives kept, submissions graded, time."""
+        killed, mutants = self.counts("mutant")
+        kept, alternatives = self.counts("alternative")
+        rate = f"{100 * killed / mutants:.0f}%" if mutants else "n/a"
+        return (f"{self.assignment}: {killed}/{mutants} mutants killed ({rate}), "
+                f"{kept}/{alternatives} alternatives kept full marks; {self.submissions} "
+                f"submissions graded in {self.seconds:.0f} s"
+                + (f"; the solution itself lost points: {self.baseline}" if self.baseline else ""))
+
+    def table(self) -> str:
+        """One line per variant, grouped by function."""
+        lines = [self.summary()]
+        for outcome in sorted(self.outcomes, key=lambda o: (o.variant.name, o.variant.kind)):
+            v = outcome.variant
+            verdict = ("killed" if outcome.passed else "SURVIVED") if v.kind == "mutant" else \
+                ("kept" if outcome.passed else "LOST POINTS")
+            lines.append(f"  {v.name:<24} {v.kind:<11} {verdict:<11} {v.label}  [{outcome.detail}]")
+        return "\n".join(lines)
+
+
+def run(course: Course, assignment: str, variants_file: Path, workers: int = 2,
+        device: str = "cpu") -> Report:
+    """Grade every variant of `assignment` (checks-only) and judge the outcomes."""
+    import time
+
+    from autograder import sandbox
+    from autograder.batch import grade_class
+    from autograder.grade import GradeOptions
+    from autograder.release import generate
+
+    started = time.monotonic()
+    notebooks = course.solution_notebooks(assignment)
+    if len(notebooks) != 1:
+        raise ValueError(f"mutation tests expect one notebook per assignment, {assignment} has "
+                         f"{len(notebooks)}")
+    shape = layout(notebooks[0])
+    variants = load_variants(variants_file)
+    batches = plan(variants, shape)
+    work = Course(course.root, course.work / "mutants" / assignment, course.caches)
+    shutil.rmtree(work.work, ignore_errors=True)
+    work.work.mkdir(parents=True)
+    folder = work.work / "class"
+    temp = generate(course, [assignment], work.work)
+    try:
+        release = temp / "release" / assignment / notebooks[0].name
+        students = {"solution": []} | {f"v{i:02d}": batch for i, batch in enumerate(batches, 1)}
+        for student, batch in students.items():
+            target = folder / student / assignment / notebooks[0].name
+            target.parent.mkdir(parents=True)
+            nbformat.write(submission(release, shape, batch), target)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    options = GradeOptions(device=device, checks_only=True, sandboxed=sandbox.bwrap() is not None)
+    graded = {r["student"]: r for r in grade_class(work, folder, assignment, options, workers,
+                                                   force=True).results}
+    base = graded["solution"]
+    baseline = "" if base["total"] == base["max"] else \
+        f"{base['total']}/{base['max']} ({base['status']})"
+    outcomes = [o for student, batch in students.items() if batch
+                for o in _verdicts(batch, graded[student]["checks"])]
+    return Report(assignment, outcomes, baseline, len(students), time.monotonic() - started)

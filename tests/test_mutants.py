@@ -1,0 +1,51 @@
+"""Mutation tests of every notebook's checks (DESIGN: the notebook pattern; autograder/mutation.py).
+
+Every graded function ships with mutants (plausible wrong answers) and alternatives (different
+right answers) in tests/mutants/<assignment>.py; graded through the real grader, every mutant
+must lose points on its exercise and every alternative must keep full marks.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import mutation
+from autograder.course import Course
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = Course(ROOT).assignments()
+
+
+def compared_names(assignment: str) -> set[str]:
+    """The functions (or classes) the hidden checks compare with the solution."""
+    notebook = Course(ROOT).solution_notebooks(assignment)[0]
+    shape = mutation.layout(notebook)
+    names = set()
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        for name in re.findall(r"compare_with_solution\(\s*[\"'](\w+)[\"']", cell.source):
+            in_cell = {f for f, grade_id in shape.defined_in.items() if grade_id == name}
+            names |= in_cell or {name}
+    return names
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_function_has_mutants_and_alternatives(assignment: str) -> None:
+    variants = mutation.load_variants(ROOT / "tests" / "mutants" / f"{assignment}.py")
+    missing = [f"{kind} for {name}" for name in sorted(compared_names(assignment))
+               for kind in ("mutant", "alternative")
+               if not any(v.kind == kind and v.name == name for v in variants)]
+    assert not missing, f"tests/mutants/{assignment}.py lacks: {', '.join(missing)}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_mutant_loses_points_and_every_alternative_keeps_them(
+        assignment: str, course_cache: Path) -> None:
+    report = mutation.run(Course(ROOT, course_cache), assignment,
+                          ROOT / "tests" / "mutants" / f"{assignment}.py")
+    print(report.table())
+    assert report.ok, report.table()
