@@ -3,8 +3,9 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: demo lab test lint venv clean
+.PHONY: demo lab test lint venv system-deps clean
 
 venv: $(STAMP)
 
@@ -25,6 +26,11 @@ lab: $(STAMP)  ## open JupyterLab on the student notebooks
 test: $(STAMP)  ## the README's test command: lint, unit tests, notebook execution, release integrity
 	$(BIN)/ruff check .
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+
+system-deps:  ## the system packages a TA wants (Debian/Ubuntu, needs root): sandbox, Slurm test, browser test
+	@command -v apt-get >/dev/null || { echo "system-deps: no apt-get here; install bubblewrap (and slurm-wlm, munge, chromium for their tests) with your package manager"; exit 1; }
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq bubblewrap slurm-wlm munge chromium
 
 clean:
 	rm -rf $(VENV) autograder/work build .pytest_cache

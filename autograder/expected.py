@@ -2,7 +2,8 @@
 
 The expected run executes the SOLUTION notebook outside any sandbox with
 `COURSE_PROBE_MODE=expect`: every hidden-check case writes the solution's output (and its
-tolerances) as a probe, and the run notes which probes each graded test cell wrote. Results are
+tolerances) as a probe, and the run notes which probes each graded test cell wrote; the executed
+notebook is kept beside them (`<notebook>/executed.ipynb`). Results are
 cached under `<work>/expected/<assignment>-<device>-<hash>/`, keyed by the solution notebooks,
 the probe code and the device, so each assignment runs once per device.
 """
@@ -143,6 +144,7 @@ def solution_run(course: Course, assignment: str, source: Path, device: str,
                          if not keys]
         manifest = {"checks": checks, "notebook": notebook.name}
         (temp / notebook.stem / "manifest.json").write_text(json.dumps(manifest, indent=1))
+        nbformat.write(done.nb, temp / notebook.stem / "executed.ipynb")  # for tests that read outputs
     if run.problems:
         shutil.rmtree(temp, ignore_errors=True)
         return run
