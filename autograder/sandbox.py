@@ -45,19 +45,32 @@ def _system_binds() -> list[str]:
     return args
 
 
+INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap` or "
+                "`make system-deps`; Fedora: `sudo dnf install bubblewrap`; Arch: `sudo pacman -S "
+                "bubblewrap`); macOS has none: grade on Linux")
+
+
 @functools.cache
-def bwrap() -> str | None:
-    """The bwrap executable when it exists and can create a sandbox here, else None."""
+def problem() -> str:
+    """Why kernels cannot be sandboxed here ('' when bubblewrap works)."""
     path = shutil.which("bwrap")
     if path is None:
-        return None
+        return "bubblewrap (bwrap) is not installed"
     probe = [path, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
              *_system_binds(), "--proc", "/proc", "--dev", "/dev", "true"]
     try:
-        done = subprocess.run(probe, capture_output=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return path if done.returncode == 0 else None
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return f"bwrap could not run ({err})"
+    if done.returncode:
+        return (f"bwrap cannot create a sandbox here ({done.stderr.strip()[:200]}): unprivileged "
+                "user namespaces may be disabled")
+    return ""
+
+
+def bwrap() -> str | None:
+    """The bwrap executable when it exists and can create a sandbox here, else None."""
+    return None if problem() else shutil.which("bwrap")
 
 
 def _package_dir(name: str) -> Path | None:

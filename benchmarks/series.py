@@ -4,7 +4,7 @@
     python benchmarks/series.py 01_streetlight      # only some
     python benchmarks/series.py --update-reference  # also store the metrics as the ladder's fallback
 
-Budgets come from DESIGN.md section 7 (the 2-core, no-GPU CI machine is the yardstick).
+Budgets come from solutions/AUTHORING.md (the 2-core, no-GPU CI machine is the yardstick).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from utils import results
 
 ROOT = Path(__file__).resolve().parents[1]
 
-BUDGET_S = {"06_clip": 180.0}
+BUDGET_S = {"07_clip": 180.0}
 DEFAULT_BUDGET_S = 120.0
 SERIES_BUDGET_S = 600.0
 SHOWN = ("t2i_R@1", "t2i_R@10", "i2t_R@1", "i2t_R@10", "rsum")

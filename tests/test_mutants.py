@@ -1,4 +1,4 @@
-"""Mutation tests of every notebook's checks (DESIGN: the notebook pattern; autograder/mutation.py).
+"""Mutation tests of every notebook's checks (solutions/AUTHORING.md; autograder/mutation.py).
 
 Every graded function ships with mutants (plausible wrong answers) and alternatives (different
 right answers) in tests/mutants/<assignment>.py; graded through the real grader, every mutant

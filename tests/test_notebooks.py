@@ -1,4 +1,4 @@
-"""The course notebooks: paired sources in sync, no outputs committed, the anatomy of DESIGN.md."""
+"""The course notebooks: paired sources in sync, no outputs committed, the anatomy of solutions/AUTHORING.md."""
 
 from __future__ import annotations
 
