@@ -93,9 +93,11 @@ def test_work_folder_inside_the_package_works(tmp_path: Path) -> None:
     """The default work folder (autograder/work/) lies inside the package the kernel imports."""
     inside = REPO / "autograder" / "work" / f"test-sandbox-{tmp_path.name}"
     try:
-        outputs = run(inside, {"imports": "import autograder.reference as r; print(r.__file__)"})
-        text = "".join(o.get("text", "") for o in outputs["imports"])
-        assert text.startswith(f"{sandbox.PACKAGES}/autograder/"), outputs["imports"]
+        outputs = run(inside, {"imports": "import autograder.reference as r, utils\n"
+                                          "print(r.__file__); print(utils.__file__)"})
+        text = "".join(o.get("text", "") for o in outputs["imports"]).split()
+        assert text[0].startswith(f"{sandbox.PACKAGES}/autograder/"), outputs["imports"]
+        assert text[1] == f"{sandbox.PACKAGES}/utils/__init__.py", outputs["imports"]
     finally:
         import shutil
 
