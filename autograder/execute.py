@@ -167,9 +167,11 @@ class GradingExecute(Execute):
     def _get_timeout(self, cell: NotebookNode | None) -> int | None:
         """The cell timeout, shortened to the time left before the notebook's deadline."""
         timeout = super()._get_timeout(cell)
+        self._by_deadline = False
         if self._deadline_at is None:
             return timeout
         left = max(1, int(self._deadline_at - time.monotonic()) + 1)
+        self._by_deadline = timeout is None or left < timeout
         return left if timeout is None else min(timeout, left)
 
     async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None) -> Any:
@@ -186,6 +188,7 @@ class GradingExecute(Execute):
         self._check_assign_resources(resources)
         self._notebook_id = (resources or {}).get("nbgrader", {}).get("notebook", "notebook")
         self._deadline_at = time.monotonic() + self.deadline if self.deadline > 0 else None
+        self._by_deadline = False
         self._report: dict[str, Any] = {"status": "ok", "flags": [], "checks": {}, "faults": [],
                                         "probes_by_cell": {}, "cell_seconds": {},
                                         "sandboxed": self.sandboxed}
@@ -278,7 +281,7 @@ class GradingExecute(Execute):
     def _over_time(self) -> bool:
         """True (and noted) once the notebook's deadline has passed."""
         if self._deadline_at is not None and time.monotonic() >= self._deadline_at:
-            self._timed_out = True
+            self._timed_out = self._by_deadline = True
         return self._timed_out
 
     def _failed(self, status: str, index: int) -> tuple[str, int]:
@@ -305,9 +308,11 @@ class GradingExecute(Execute):
         """What happened, with the limit that was hit."""
         if status == "out-of-memory":
             return f"the kernel used more than {self.memory_limit_mb} MB of memory"
+        if status == "timeout" and (self._by_deadline or not self.timeout):
+            return (f"the notebook's time limit ({self.deadline:.0f} s, then "
+                    f"{self.recovery_time:.0f} s after a restart) was reached")
         if status == "timeout":
-            return f"the time limit was reached (at most {self.timeout} s per cell, and a " \
-                   "limit for the whole notebook)"
+            return f"the time limit of {self.timeout} s per cell was reached"
         return FAULTS[status]
 
     def _fault(self, status: str, index: int, not_run: list[int]) -> None:
