@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from ui_lab import LabServer, copy_course, cpu_seconds, start_lab
+from ui_lab import EXCHANGE_MISSING, LabServer, copy_course, cpu_seconds, start_lab
 
 from autograder.course import Course
 from autograder.demo import solution_sources
@@ -89,11 +89,8 @@ class Steps:
 
 
 def cell(page, index: int):
-    """The notebook cell at `index` (JupyterLab attaches cells lazily; wait for it)."""
-    locator = page.locator(f'.jp-Notebook .jp-Cell[data-windowed-list-index="{index}"]')
-    locator.wait_for(state="attached", timeout=60_000)
-    locator.scroll_into_view_if_needed()
-    return locator
+    """The notebook cell at `index` (JupyterLab attaches cells lazily: actions wait for it)."""
+    return page.locator(f'.jp-Notebook .jp-Cell[data-windowed-list-index="{index}"]')
 
 
 def validate(page) -> str:
@@ -124,10 +121,10 @@ def test_student_validates_and_ta_sees_the_course(chromium: str, lab: LabServer,
     The student opens the released notebook 01 from the page `make lab` opens (the file
     browser at notebooks/), presses Validate (every graded check fails), pastes the solution's
     code into each exercise cell, runs the setup cell and each exercise with its check cell,
-    and presses Validate again (success). The TA opens the formgrader and sees every
-    assignment of the course.
+    and presses Validate again (success). The TA opens the formgrader (menu Nbgrader) and sees
+    every assignment of the course.
     """
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     release = nbformat.read(lab.course / RELEASE, as_version=4)
     meta = [c.metadata.get("nbgrader", {}) for c in release.cells]
@@ -152,7 +149,8 @@ def test_student_validates_and_ta_sees_the_course(chromium: str, lab: LabServer,
                 folder, notebook = RELEASE.split("/")[1:]
                 files.locator(".jp-DirListing-item", has_text=folder).dblclick(timeout=60_000)
                 files.locator(".jp-DirListing-item", has_text=notebook).dblclick(timeout=30_000)
-                cell(page, 0)
+                expect(page.locator("#jp-main-statusbar")).to_contain_text("| Idle",
+                                                                           timeout=120_000)
                 assert page.url.endswith(f"/lab/tree/{RELEASE}"), page.url
                 page.locator(".jp-NotebookPanel-toolbar").get_by_text("Validate", exact=True) \
                     .wait_for(timeout=60_000)
@@ -171,10 +169,8 @@ def test_student_validates_and_ta_sees_the_course(chromium: str, lab: LabServer,
                     cell(page, index).locator(".cm-content").click()
                     page.keyboard.press("Shift+Enter")
                 for index in checks:
-                    prompt = cell(page, index).locator(".jp-InputArea-prompt")
-                    page.wait_for_function(
-                        "el => /\\[\\d+\\]/.test(el.textContent)", arg=prompt.element_handle(),
-                        timeout=120_000)
+                    expect(cell(page, index).locator(".jp-InputArea-prompt")).to_have_text(
+                        re.compile(r"\[\d+\]"), timeout=120_000)
                     errors = cell(page, index).locator(
                         '[data-mime-type="application/vnd.jupyter.stderr"]')
                     assert errors.count() == 0, errors.all_inner_texts()
@@ -186,12 +182,15 @@ def test_student_validates_and_ta_sees_the_course(chromium: str, lab: LabServer,
                 for index, code in exercises.items():  # pasted as is: nothing re-indented
                     assert saved.cells[index].source == code, saved.cells[index].source
 
-            with steps.step("open the formgrader"):
-                page.goto(f"{lab.url}/formgrader")
+            with steps.step("open the formgrader from the Nbgrader menu"):
+                page.locator(".lm-MenuBar-item", has_text="Nbgrader").click()
+                page.locator('.lm-Menu-item[data-command="nbgrader:open-formgrader"]').click()
+                formgrader = page.frame_locator(".jp-MainAreaWidget iframe").first
                 for name in Course(lab.course).assignments():
-                    page.locator("td", has_text=re.compile(f"^{name}$")).wait_for(timeout=60_000)
-                body = page.locator("body").inner_text()
-                assert "Unwritable directory" not in body, body
+                    formgrader.locator("td", has_text=re.compile(f"^{name}$")).wait_for(
+                        timeout=60_000)
+                body = formgrader.locator("body").inner_text()
+                assert EXCHANGE_MISSING not in body, body
             cpu = cpu_seconds() - cpu_start  # before the browser and the kernels are gone
         finally:
             browser.close()
