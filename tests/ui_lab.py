@@ -56,7 +56,11 @@ def free_port() -> int:
 
 
 def isolated_env(home: Path, course: Path) -> dict[str, str]:
-    """This environment with its own HOME and no Jupyter settings, the course copy first on the path."""
+    """This environment with its own HOME, no Jupyter settings, the course copy as PYTHONPATH.
+
+    The Scenes data cache stays the shared one (generating it again would cost ~15 s); the
+    ladder results the notebook records go into the isolated HOME.
+    """
     data = Path(os.environ.get(scenes.CACHE_ENV) or scenes.DEFAULT_CACHE).expanduser()
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("JUPYTER_", "XDG_", "IPYTHON")) and key != "PYTHONPATH"}
@@ -79,10 +83,10 @@ class LabServer:
 
     def request(self, path: str, body: dict[str, Any] | None = None, timeout: float = 300) -> Any:
         """GET (or POST `body` as JSON) an API path of the server; the JSON answer."""
+        headers = {"Authorization": f"token {self.token}", "Content-Type": "application/json"}
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method="GET" if body is None
-                                     else "POST", headers={"Authorization": f"token {self.token}",
-                                                           "Content-Type": "application/json"})
+        req = urllib.request.Request(self.url + path, data=data, headers=headers,
+                                     method="GET" if body is None else "POST")
         with urllib.request.urlopen(req, timeout=timeout) as answer:
             return json.loads(answer.read().decode())
 
