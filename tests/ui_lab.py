@@ -8,6 +8,7 @@ isolated HOME and Jupyter folders, and shares only the Scenes data cache with th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -106,14 +107,20 @@ class LabServer:
         return self.log.read_text(errors="replace")
 
     def stop(self) -> None:
-        """Stop the server, its kernels and `make` (one process group)."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        """Stop `make`, the server and its kernels; kill whatever still runs after 20 s."""
+        if self.process.poll() is not None:
+            return
+        try:
+            tree = [psutil.Process(self.process.pid)]
+            tree += tree[0].children(recursive=True)  # kernels run in sessions of their own
+        except psutil.NoSuchProcess:
+            tree = []
+        os.killpg(self.process.pid, signal.SIGTERM)  # make, its shell and the server
+        _, alive = psutil.wait_procs(tree, timeout=20)  # the server shuts its kernels down
+        for process in alive:  # a server stuck in its shutdown, and its kernels
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        self.process.wait()
 
 
 def cpu_seconds(root: psutil.Process | None = None) -> float:
