@@ -24,8 +24,12 @@ demo: $(STAMP)  ## Scenes gallery + statistics, then release and grade a small d
 	$(BIN)/python -m utils.scenes --gallery build/gallery.png --stats
 	$(BIN)/python -m autograder demo
 
-lab: $(STAMP)  ## open JupyterLab on the student notebooks
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --notebook-dir=notebooks
+# JupyterLab serves the repository (the formgrader needs the course inside its root) and opens at
+# notebooks/; autograder/lab/ on JUPYTER_CONFIG_PATH gives nbgrader's Validate and formgrader the
+# course's configuration. Extra server options: make lab LAB_ARGS="--no-browser --port=8890".
+lab: $(STAMP)  ## open JupyterLab on the student notebooks, with Validate and the formgrader configured
+	PATH="$(abspath $(BIN)):$$PATH" JUPYTER_CONFIG_PATH="$(CURDIR)/autograder/lab$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  $(BIN)/jupyter lab --notebook-dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks $(LAB_ARGS)
 
 lint: $(STAMP)  ## ruff on the code, the tests and the notebooks' paired sources
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from autograder.course import DEFAULT_WORK, REPO_ROOT, Course, ensure_tools_on_path, usable_cpus
+from autograder.grade import GradeOptions
 
 log = logging.getLogger("autograder")
 
@@ -36,7 +37,7 @@ def _grading_options(parser: argparse.ArgumentParser) -> None:
                              "run time + 30 s, at least 30 s)")
     parser.add_argument("--cell-timeout", type=int, default=0,
                         help="seconds per cell (default: Execute.timeout in nbgrader_config.py)")
-    parser.add_argument("--memory-limit", type=int, default=4096, metavar="MB",
+    parser.add_argument("--memory-limit", type=int, default=GradeOptions.memory_mb, metavar="MB",
                         help="kill a kernel whose process tree uses more memory (default 4096)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run kernels without bubblewrap: student code could read any file "
@@ -114,7 +115,6 @@ def _grade(args: argparse.Namespace, course: Course, folder: Path, assignment: s
     """Grade and print the summary; 1 when the grader itself failed on a submission."""
     from autograder import report
     from autograder.batch import SandboxMissing, grade_class, resolve_device, sandbox_available
-    from autograder.grade import GradeOptions
 
     try:
         sandboxed = sandbox_available(not args.no_sandbox)
