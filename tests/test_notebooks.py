@@ -81,7 +81,7 @@ def test_the_grading_limits_stated_are_the_configured_ones(path):
     from traitlets.config import PyFileConfigLoader
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT / "autograder")).load_config()
-    intro = nbformat.read(path, as_version=4).cells[0].source
+    intro = " ".join(nbformat.read(path, as_version=4).cells[0].source.split())
     minutes = config.Execute.timeout / 60
     assert f"stops a cell after {minutes:g} minutes" in intro, (
         f"the introduction must state the grader's per-cell limit ({minutes:g} minutes)")
