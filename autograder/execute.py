@@ -1,10 +1,14 @@
-"""The grader's Execute preprocessor: nbgrader's, plus limits, fault survival and trusted checks.
+"""The grader's Execute preprocessor: nbgrader's, plus limits, fault recovery and trusted checks.
 
 Plugged into `Autograde.autograde_preprocessors` in place of nbgrader's `Execute`, it adds:
 
 - a notebook-wide wall-clock deadline (each cell gets `min(Execute.timeout, time left)`);
-- survival of a dead kernel (`os._exit`, a crash, the memory watchdog's kill) or a timeout:
-  the remaining cells get a "not run" error, earlier passed checks keep their points;
+- recovery from a fault (a cell past its time limit, the memory watchdog's kill, `os._exit`, a
+  crash): the faulting cell gets a `Stopped` error naming the limit, a new kernel replays the
+  setup, parameters, solution, locked helper and student-written cells before it, and the rest
+  of the notebook runs without its demo cells, within `recovery_time`; so a fault costs only
+  the exercise whose cell caused it;
+- a checks-only mode that skips the demo cells (the unchanged plain code cells of the release);
 - a memory watchdog on the kernel's process tree;
 - the hidden checks' trusted half: after each graded test cell it compares the probes the
   cell had to record with the solution's expected probes, outside the student's kernel, and
@@ -13,7 +17,8 @@ Plugged into `Autograde.autograde_preprocessors` in place of nbgrader's `Execute
 - in "expect" mode (the solution run) it notes which probes each graded test cell wrote;
 - the kernel optionally runs in the bubblewrap sandbox (`autograder.sandbox`).
 
-Everything it learned goes to `<report_dir>/<notebook>.json` (status, flags, per-check notes).
+Everything it learned goes to `<report_dir>/<notebook>.json` (status, faults, flags, per-check
+notes, per-cell seconds).
 """
 
 from __future__ import annotations
@@ -39,13 +44,11 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Float, Integer, List, Unicode
 
 from autograder import sandbox
-from autograder.probes import compare, read_probe
+from autograder.probes import compare, probe_order, read_probe
 from autograder.reference import case_title
 
-FAULTS = {
-    "timeout": "the time limit was reached",
+FAULTS = {  # what happened, for the faults that have no limit to name (see `_reason`)
     "kernel-died": "the kernel died (os._exit, a crash or a kill)",
-    "out-of-memory": "the kernel was stopped for using too much memory",
     "error": "the grader could not run the notebook",
 }
 
@@ -378,8 +381,7 @@ class GradingExecute(Execute):
 
     def _probe_order(self, key: str) -> int:
         """When a probe of this (trusted, expect-mode) run was written."""
-        probe = read_probe(self.probe_dir, key)
-        return probe.order if probe is not None else -1
+        return probe_order(self.probe_dir, key)
 
     def _verify(self, cell: NotebookNode) -> None:
         """Compare the probes of one graded test cell with the expected ones, outside the kernel."""
