@@ -110,7 +110,7 @@ EXPECTED = {
     "t_peer": (0, "tampered", "static:outside-path"),
 }
 # What reading the answers earned before it was withheld (unsandboxed: the read succeeds).
-RAW = {"unsandboxed": {"t_solutions": "2", "t_peer": "2"}, "sandboxed": {}}
+RAW = {"unsandboxed": {"t_solutions": "2", "t_peer": "2", "t_noop_reference": "0"}, "sandboxed": {}}
 MODES = {"sandboxed": [], "unsandboxed": ["--no-sandbox"]}
 
 
