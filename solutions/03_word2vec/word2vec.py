@@ -474,8 +474,9 @@ with utils.skip_until_done():
 # $$\ell(w, o) = -\log \sigma(u_w^\top v_o) \;-\; \sum_{i=1}^{k} \log \sigma(-u_w^\top v_{n_i}),
 #   \qquad \sigma(x) = \frac{1}{1 + e^{-x}}.$$
 #
-# At the optimum, $u_w^\top v_c = \mathrm{PMI}(w, c) - \log k$ (Levy & Goldberg 2014): SGNS
-# factorises the shifted PMI matrix of exercise 2, with a weighted loss instead of an SVD.
+# At the optimum, $u_w^\top v_c = \mathrm{PMI}_\alpha(w, c) - \log k$, with $\alpha$ the power of the
+# noise distribution below (Levy & Goldberg 2014): SGNS factorises the shifted, smoothed PMI
+# matrix of exercise 2 (without the clipping), with a weighted loss instead of an SVD.
 #
 # ### Exercise 4 — the noise distribution (2 points)
 #
@@ -992,7 +993,7 @@ compare_with_solution("smoothed_bow", smoothed_bow, cases, rtol=1e-5, atol=1e-6)
 # $\theta$ is now the **PPMI of the image-feature × word co-occurrence counts**, your exercise 2
 # applied to $\#(i, j) = \sum_p a^{(p)}_i b^{(p)}_j$ (with $\alpha = 1$: plain PMI). Notebook 01's
 # $\theta_{ij} = \#(i,j)/(\#i + \#j)$ lets "a" and "the" add score to every image; PMI gives them
-# none (the next cell measures the difference).
+# next to none (the next cell measures the difference).
 #
 # We measure the lecture's claim twice, with two kinds of image features:
 #
