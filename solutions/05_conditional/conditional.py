@@ -1133,20 +1133,21 @@ with utils.skip_until_done():
     hard_model, _ = train_scorer(pool_loss("X|Y", N_DISTRACTORS, SEED), batches=kinds["hard (same scene, same colour)"],
                                  desc="hard distractors")
     rng = np.random.default_rng(SEED)
-    test_sets = {"random lists": (*sample_candidates(len(test), test.caption_image, N_DISTRACTORS, True, rng),
+    test_sets = {"random": (*sample_candidates(len(test), test.caption_image, N_DISTRACTORS, True, rng),
                                   np.arange(len(test.captions))),
-                 "same scene and colour lists": lists_within_groups(test_keys, N_DISTRACTORS, rng)}
-    print(f"hard test lists for {len(test_sets['same scene and colour lists'][2])} of {len(test.captions)} test captions")
+                 "same scene and colour": lists_within_groups(test_keys, N_DISTRACTORS, rng)}
+    print(f"same-scene-and-colour test lists for {len(test_sets['same scene and colour'][2])} of "
+          f"{len(test.captions)} test captions")
     hard_table, hard_bars = {}, {}
     for name, model in (("random", models["P(X|Y)"]), ("hard (same scene, same colour)", hard_model)):
         S = test_scores(model)
         hard_table[name] = metrics.retrieval_metrics(S, test.caption_image)
-        hard_bars[name] = {"test R@1 (of 1000)": hard_table[name]["t2i_R@1"],
-                           "test R@10 (of 1000)": hard_table[name]["t2i_R@10"],
-                           **{f"among 8, {k}": list_accuracy(S, lists) for k, lists in test_sets.items()}}
+        hard_bars[name] = {"R@1\n(all 1000 images)": hard_table[name]["t2i_R@1"],
+                           "R@10\n(all 1000 images)": hard_table[name]["t2i_R@10"],
+                           **{f"accuracy among 8,\n{k}": list_accuracy(S, lists) for k, lists in test_sets.items()}}
         print(f"{name:>31}: pool pairs sharing the scene {hardness[name]['same scene']:5.1f} %, scene and colour "
               f"{hardness[name]['same scene and colour']:5.1f} % | " +
-              ", ".join(f"{k} {v:.2f} %" for k, v in hard_bars[name].items()))
+              ", ".join(f"{k.replace(chr(10), ' ')} {v:.2f} %" for k, v in hard_bars[name].items()))
     plots.group_bars(hard_bars, title="Random vs hard distractors in training (P(X|Y), n = 7): text→image tests",
                      ylabel="recall / accuracy (%)")
     plt.show()
