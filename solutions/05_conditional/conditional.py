@@ -981,11 +981,10 @@ with utils.skip_until_done():
 # %%
 with utils.skip_until_done():
     DIRECTIONS = {"P(X|Y)": "X|Y", "P(Y|X)": "Y|X", "P(X|Y) + P(Y|X)": "both"}
-    models, table = {}, {}
     t0 = time.perf_counter()
-    for name, direction in DIRECTIONS.items():
-        models[name], _ = train_scorer(pool_loss(direction, N_DISTRACTORS, SEED), desc=name)
-        table[name] = metrics.retrieval_metrics(test_scores(models[name]), test.caption_image)
+    models = {name: train_scorer(pool_loss(direction, N_DISTRACTORS, SEED), desc=name)[0]
+              for name, direction in DIRECTIONS.items()}
+    table = {name: metrics.retrieval_metrics(test_scores(model), test.caption_image) for name, model in models.items()}
     print(f"3 models x {EPOCHS} epochs in {time.perf_counter() - t0:.0f} s")
     keys = ("t2i_R@1", "t2i_R@5", "t2i_R@10", "t2i_medr", "i2t_R@1", "i2t_R@5", "i2t_R@10", "i2t_medr", "rsum")
     display(metrics.metrics_table(table, keys=keys))
