@@ -682,11 +682,11 @@ compare_with_solution("caption_given_image_loss", caption_given_image_loss, case
 # %% nbgrader={"grade": false, "grade_id": "DualScorer", "locked": false, "schema_version": 3, "solution": true}
 class DualScorer(nn.Module):
     """F(x, y) = scale * cos(cnn(x), mean of word embeddings of y): a bag-of-words text encoder and a small CNN."""
+
     def __init__(self, vocab_size: int, dim: int = 64, width: int = 16, scale: float = 10.0) -> None:
         """The embedding table, the CNN for 32x32 images, and the fixed scale."""
         super().__init__()
         ### BEGIN SOLUTION
-        # (no blank lines in this class: autograder/mutation.py splices it by line numbers, blank ones dropped)
         self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
         self.cnn = nn.Sequential(
             nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
@@ -696,7 +696,7 @@ class DualScorer(nn.Module):
         )
         self.scale = scale
         ### END SOLUTION
-    # ---- the text side: a masked mean of word embeddings ----
+
     def encode_texts(self, ids: torch.Tensor) -> torch.Tensor:
         """(M, L) token ids -> (M, dim) unit vectors: the mean embedding of the non-padding tokens."""
         ### BEGIN SOLUTION
@@ -704,13 +704,13 @@ class DualScorer(nn.Module):
         total = (self.embedding(ids) * keep).sum(dim=1)
         return F.normalize(total / keep.sum(dim=1).clamp(min=1), dim=-1)
         ### END SOLUTION
-    # ---- the image side: the CNN ----
+
     def encode_images(self, images: torch.Tensor) -> torch.Tensor:
         """(N, 3, 32, 32) images in [0, 1] -> (N, dim) unit vectors."""
         ### BEGIN SOLUTION
         return F.normalize(self.cnn(images), dim=-1)
         ### END SOLUTION
-    # ---- the score matrix ----
+
     def forward(self, images: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         """The (N images, M captions) score matrix scale * cosine."""
         ### BEGIN SOLUTION

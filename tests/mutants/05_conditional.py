@@ -468,290 +468,235 @@ def caption_given_image_loss(scores, target, mask=None):
 # ---------------------------------------------------------------- exercise 5: DualScorer
 
 
-# Each class variant is defined inside its own function: on Python 3.11, inspect.getsource(cls)
-# (which autograder.mutation uses to record a variant) returns the FIRST class of that qualified
-# name in the file, so module-level classes named DualScorer would all be recorded as the first.
-
-
-def _mutant_padding_in_the_mean() -> None:
-    """Register the variant (a function scope gives the class its own qualified name)."""
-    @mutant("padding included in the mean (averages over all L positions)")
-    class DualScorer(nn.Module):
-        def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
-            super().__init__()
-            self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
-            self.cnn = nn.Sequential(
-                nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
-            self.scale = scale
-
-        def encode_texts(self, ids):
-            return F.normalize(self.embedding(ids).mean(dim=1), dim=-1)
-
-        def encode_images(self, images):
-            return F.normalize(self.cnn(images), dim=-1)
-
-        def forward(self, images, ids):
-            return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
-
-
-_mutant_padding_in_the_mean()
-
-
-def _mutant_max_pooling() -> None:
-    """Register the variant (a function scope gives the class its own qualified name)."""
-    @mutant("max pooling over the tokens instead of the mean")
-    class DualScorer(nn.Module):
-        def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
-            super().__init__()
-            self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
-            self.cnn = nn.Sequential(
-                nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
-            self.scale = scale
-
-        def encode_texts(self, ids):
-            e = self.embedding(ids).masked_fill((ids == 0).unsqueeze(-1), float("-inf")).amax(dim=1)
-            return F.normalize(torch.nan_to_num(e, neginf=0.0), dim=-1)
-
-        def encode_images(self, images):
-            return F.normalize(self.cnn(images), dim=-1)
-
-        def forward(self, images, ids):
-            return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
-
-
-_mutant_max_pooling()
-
-
-def _mutant_images_not_normalised() -> None:
-    """Register the variant (a function scope gives the class its own qualified name)."""
-    @mutant("image vectors not normalised (dot product, not cosine)")
-    class DualScorer(nn.Module):
-        def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
-            super().__init__()
-            self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
-            self.cnn = nn.Sequential(
-                nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
-            self.scale = scale
-
-        def encode_texts(self, ids):
-            keep = (ids != 0).unsqueeze(-1).float()
-            return F.normalize((self.embedding(ids) * keep).sum(1) / keep.sum(1).clamp(min=1), dim=-1)
-
-        def encode_images(self, images):
-            return self.cnn(images)
-
-        def forward(self, images, ids):
-            return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
-
-
-_mutant_images_not_normalised()
-
-
-def _mutant_no_scale() -> None:
-    """Register the variant (a function scope gives the class its own qualified name)."""
-    @mutant("forgets the scale")
-    class DualScorer(nn.Module):
-        def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
-            super().__init__()
-            self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
-            self.cnn = nn.Sequential(
-                nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
-            self.scale = scale
-
-        def encode_texts(self, ids):
-            keep = (ids != 0).unsqueeze(-1).float()
-            return F.normalize((self.embedding(ids) * keep).sum(1) / keep.sum(1).clamp(min=1), dim=-1)
-
-        def encode_images(self, images):
-            return F.normalize(self.cnn(images), dim=-1)
-
-        def forward(self, images, ids):
-            return self.encode_images(images) @ self.encode_texts(ids).T
-
-
-_mutant_no_scale()
-
-
-def _mutant_relu_after_linear() -> None:
-    """Register the variant (a function scope gives the class its own qualified name)."""
-    @mutant("a ReLU after the last Linear layer")
-    class DualScorer(nn.Module):
-        def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
-            super().__init__()
-            self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
-            self.cnn = nn.Sequential(
-                nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim), nn.ReLU())
-            self.scale = scale
-
-        def encode_texts(self, ids):
-            keep = (ids != 0).unsqueeze(-1).float()
-            return F.normalize((self.embedding(ids) * keep).sum(1) / keep.sum(1).clamp(min=1), dim=-1)
-
-        def encode_images(self, images):
-            return F.normalize(self.cnn(images), dim=-1)
-
-        def forward(self, images, ids):
-            return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
-
-
-_mutant_relu_after_linear()
-
-
-def _mutant_no_last_relu() -> None:
-    """Register the variant (a function scope gives the class its own qualified name)."""
-    @mutant("no ReLU after the last convolution")
-    class DualScorer(nn.Module):
-        def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
-            super().__init__()
-            self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
-            self.cnn = nn.Sequential(
-                nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.Identity(),
-                nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
-            self.scale = scale
-
-        def encode_texts(self, ids):
-            keep = (ids != 0).unsqueeze(-1).float()
-            return F.normalize((self.embedding(ids) * keep).sum(1) / keep.sum(1).clamp(min=1), dim=-1)
-
-        def encode_images(self, images):
-            return F.normalize(self.cnn(images), dim=-1)
-
-        def forward(self, images, ids):
-            return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
-
-
-_mutant_no_last_relu()
-
-
-def _mutant_nan_for_padding_only() -> None:
-    """Register the variant (a function scope gives the class its own qualified name)."""
-    @mutant("normalised by v / v.norm(): a caption of padding only gives NaN")
-    class DualScorer(nn.Module):
-        def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
-            super().__init__()
-            self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
-            self.cnn = nn.Sequential(
-                nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
-            self.scale = scale
-
-        def encode_texts(self, ids):
-            keep = (ids != 0).unsqueeze(-1).float()
-            v = (self.embedding(ids) * keep).sum(1) / keep.sum(1).clamp(min=1)
-            return v / v.norm(dim=-1, keepdim=True)
-
-        def encode_images(self, images):
-            v = self.cnn(images)
-            return v / v.norm(dim=-1, keepdim=True)
-
-        def forward(self, images, ids):
-            return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
-
-
-_mutant_nan_for_padding_only()
-
-
-def _mutant_transposed_scores() -> None:
-    """Register the variant (a function scope gives the class its own qualified name)."""
-    @mutant("scores transposed: captions x images")
-    class DualScorer(nn.Module):
-        def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
-            super().__init__()
-            self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
-            self.cnn = nn.Sequential(
-                nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
-                nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
-            self.scale = scale
-
-        def encode_texts(self, ids):
-            keep = (ids != 0).unsqueeze(-1).float()
-            return F.normalize((self.embedding(ids) * keep).sum(1) / keep.sum(1).clamp(min=1), dim=-1)
-
-        def encode_images(self, images):
-            return F.normalize(self.cnn(images), dim=-1)
-
-        def forward(self, images, ids):
-            return self.scale * self.encode_texts(ids) @ self.encode_images(images).T
-
-
-_mutant_transposed_scores()
-
-
-def _alternative_sum_pooling_einsum() -> None:
-    """Register the variant (a function scope gives the class its own qualified name)."""
-    @alternative("sum pooling (same direction as the mean after normalising), einsum for the mask")
-    class DualScorer(nn.Module):
-        def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
-            super().__init__()
-            self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
-            layers = [nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
-                      nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
-                      nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
-                      nn.Flatten(), nn.Linear(64 * width, dim)]
-            self.cnn = nn.Sequential(*layers)
-            self.scale = float(scale)
-
-        def encode_texts(self, ids):
-            total = torch.einsum("ml,mld->md", (ids > 0).float(), self.embedding(ids))
-            return F.normalize(total, dim=1)
-
-        def encode_images(self, images):
-            return F.normalize(self.cnn(images), dim=1)
-
-        def forward(self, images, ids):
-            return torch.einsum("nd,md->nm", self.encode_images(images), self.encode_texts(ids)) * self.scale
-
-
-_alternative_sum_pooling_einsum()
-
-
-def _alternative_embedding_bag() -> None:
-    """Register the variant (a function scope gives the class its own qualified name)."""
-    @alternative("nn.EmbeddingBag(mode='mean', padding_idx=0) and a manual norm with a clamp")
-    class DualScorer(nn.Module):
-        def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
-            super().__init__()
-            self.embedding = nn.EmbeddingBag(vocab_size, dim, mode="mean", padding_idx=0)
-            self.cnn = nn.Sequential(
-                nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(inplace=True),
-                nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(inplace=True),
-                nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(inplace=True),
-                nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
-            self.scale = scale
-
-        @staticmethod
-        def _unit(v):
-            return v / v.norm(dim=-1, keepdim=True).clamp(min=1e-12)
-
-        def encode_texts(self, ids):
-            return self._unit(self.embedding(ids))
-
-        def encode_images(self, images):
-            return self._unit(self.cnn(images))
-
-        def forward(self, images, ids):
-            return self.scale * (self.encode_images(images) @ self.encode_texts(ids).t())
-
-
-_alternative_embedding_bag()
+@mutant("padding included in the mean (averages over all L positions)")
+class DualScorer(nn.Module):
+    def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
+        self.cnn = nn.Sequential(
+            nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
+        self.scale = scale
+
+    def encode_texts(self, ids):
+        return F.normalize(self.embedding(ids).mean(dim=1), dim=-1)
+
+    def encode_images(self, images):
+        return F.normalize(self.cnn(images), dim=-1)
+
+    def forward(self, images, ids):
+        return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
+
+
+@mutant("max pooling over the tokens instead of the mean")
+class DualScorer(nn.Module):
+    def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
+        self.cnn = nn.Sequential(
+            nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
+        self.scale = scale
+
+    def encode_texts(self, ids):
+        e = self.embedding(ids).masked_fill((ids == 0).unsqueeze(-1), float("-inf")).amax(dim=1)
+        return F.normalize(torch.nan_to_num(e, neginf=0.0), dim=-1)
+
+    def encode_images(self, images):
+        return F.normalize(self.cnn(images), dim=-1)
+
+    def forward(self, images, ids):
+        return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
+
+
+@mutant("image vectors not normalised (dot product, not cosine)")
+class DualScorer(nn.Module):
+    def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
+        self.cnn = nn.Sequential(
+            nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
+        self.scale = scale
+
+    def encode_texts(self, ids):
+        keep = (ids != 0).unsqueeze(-1).float()
+        return F.normalize((self.embedding(ids) * keep).sum(1) / keep.sum(1).clamp(min=1), dim=-1)
+
+    def encode_images(self, images):
+        return self.cnn(images)
+
+    def forward(self, images, ids):
+        return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
+
+
+@mutant("forgets the scale")
+class DualScorer(nn.Module):
+    def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
+        self.cnn = nn.Sequential(
+            nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
+        self.scale = scale
+
+    def encode_texts(self, ids):
+        keep = (ids != 0).unsqueeze(-1).float()
+        return F.normalize((self.embedding(ids) * keep).sum(1) / keep.sum(1).clamp(min=1), dim=-1)
+
+    def encode_images(self, images):
+        return F.normalize(self.cnn(images), dim=-1)
+
+    def forward(self, images, ids):
+        return self.encode_images(images) @ self.encode_texts(ids).T
+
+
+@mutant("a ReLU after the last Linear layer")
+class DualScorer(nn.Module):
+    def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
+        self.cnn = nn.Sequential(
+            nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim), nn.ReLU())
+        self.scale = scale
+
+    def encode_texts(self, ids):
+        keep = (ids != 0).unsqueeze(-1).float()
+        return F.normalize((self.embedding(ids) * keep).sum(1) / keep.sum(1).clamp(min=1), dim=-1)
+
+    def encode_images(self, images):
+        return F.normalize(self.cnn(images), dim=-1)
+
+    def forward(self, images, ids):
+        return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
+
+
+@mutant("no ReLU after the last convolution")
+class DualScorer(nn.Module):
+    def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
+        self.cnn = nn.Sequential(
+            nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.Identity(),
+            nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
+        self.scale = scale
+
+    def encode_texts(self, ids):
+        keep = (ids != 0).unsqueeze(-1).float()
+        return F.normalize((self.embedding(ids) * keep).sum(1) / keep.sum(1).clamp(min=1), dim=-1)
+
+    def encode_images(self, images):
+        return F.normalize(self.cnn(images), dim=-1)
+
+    def forward(self, images, ids):
+        return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
+
+
+@mutant("normalised by v / v.norm(): a caption of padding only gives NaN")
+class DualScorer(nn.Module):
+    def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
+        self.cnn = nn.Sequential(
+            nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
+        self.scale = scale
+
+    def encode_texts(self, ids):
+        keep = (ids != 0).unsqueeze(-1).float()
+        v = (self.embedding(ids) * keep).sum(1) / keep.sum(1).clamp(min=1)
+        return v / v.norm(dim=-1, keepdim=True)
+
+    def encode_images(self, images):
+        v = self.cnn(images)
+        return v / v.norm(dim=-1, keepdim=True)
+
+    def forward(self, images, ids):
+        return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
+
+
+@mutant("scores transposed: captions x images")
+class DualScorer(nn.Module):
+    def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
+        self.cnn = nn.Sequential(
+            nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
+        self.scale = scale
+
+    def encode_texts(self, ids):
+        keep = (ids != 0).unsqueeze(-1).float()
+        return F.normalize((self.embedding(ids) * keep).sum(1) / keep.sum(1).clamp(min=1), dim=-1)
+
+    def encode_images(self, images):
+        return F.normalize(self.cnn(images), dim=-1)
+
+    def forward(self, images, ids):
+        return self.scale * self.encode_texts(ids) @ self.encode_images(images).T
+
+
+@alternative("sum pooling (same direction as the mean after normalising), einsum for the mask")
+class DualScorer(nn.Module):
+    def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
+        layers = [nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
+                  nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+                  nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
+                  nn.Flatten(), nn.Linear(64 * width, dim)]
+        self.cnn = nn.Sequential(*layers)
+        self.scale = float(scale)
+
+    def encode_texts(self, ids):
+        total = torch.einsum("ml,mld->md", (ids > 0).float(), self.embedding(ids))
+        return F.normalize(total, dim=1)
+
+    def encode_images(self, images):
+        return F.normalize(self.cnn(images), dim=1)
+
+    def forward(self, images, ids):
+        return torch.einsum("nd,md->nm", self.encode_images(images), self.encode_texts(ids)) * self.scale
+
+
+@alternative("nn.EmbeddingBag(mode='mean', padding_idx=0) and a manual norm with a clamp")
+class DualScorer(nn.Module):
+    def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
+        super().__init__()
+        self.embedding = nn.EmbeddingBag(vocab_size, dim, mode="mean", padding_idx=0)
+        self.cnn = nn.Sequential(
+            nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(inplace=True),
+            nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
+        self.scale = scale
+
+    @staticmethod
+    def _unit(v):
+        return v / v.norm(dim=-1, keepdim=True).clamp(min=1e-12)
+
+    def encode_texts(self, ids):
+        return self._unit(self.embedding(ids))
+
+    def encode_images(self, images):
+        return self._unit(self.cnn(images))
+
+    def forward(self, images, ids):
+        return self.scale * (self.encode_images(images) @ self.encode_texts(ids).t())
