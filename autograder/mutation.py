@@ -21,10 +21,11 @@ its own in the notebook's kernel: it may use the notebook's imports and function
 it makes inside its body. `check=` names the graded test cell that must lose points (default:
 the first graded test cell after the variant's solution cell).
 
-The variants are packed into as few submissions as possible (two variants share a submission
-only when no graded test cell depends on both), graded with `grade` in checks-only mode, and
-a submission's untouched exercises must keep full marks (so no kill is credited to the wrong
-variant).
+The variants are packed into as few submissions as possible (two mutants share a submission
+only when neither touches the other's check), graded with `grade` in checks-only mode, and a
+submission's untouched exercises must keep full marks (so no kill is credited to the wrong
+variant). An alternative that shares a check with another one in its submission is blamed too
+when that check loses points: a conservative verdict, never a lenient one.
 """
 
 from __future__ import annotations
@@ -227,14 +228,26 @@ def plan(variants: list[Variant], shape: Layout) -> list[list[Variant]]:
         packed: list[list[Variant]] = []
         for variant in (v for v in variants if v.kind == kind):
             for batch in packed:
-                if all(v.name != variant.name and not (v.affected & variant.affected)
-                       and v.cell != variant.cell for v in batch):
+                if all(_compatible(v, variant) for v in batch):
                     batch.append(variant)
                     break
             else:
                 packed.append([variant])
         batches += packed
     return batches
+
+
+def _compatible(a: Variant, b: Variant) -> bool:
+    """Whether two variants may share a submission without muddling their verdicts.
+
+    Never two of one function. A mutant is judged on its own check alone, so two mutants may
+    share a submission unless one touches the other's check (both may break a third check that
+    uses both functions, such as a composed stemmer). Alternatives must leave every check at
+    full marks, so only their own function matters.
+    """
+    if a.name == b.name:
+        return False
+    return a.kind == "alternative" or (a.check not in b.affected and b.check not in a.affected)
 
 
 def splice(cell_source: str, variant: Variant) -> str:

@@ -68,6 +68,19 @@ def test_variants_of_one_function_never_share_a_submission() -> None:
     assert all(v.check == f"test_{v.name}" for v in make if v.kind == "mutant")
 
 
+def test_mutants_share_a_submission_unless_one_touches_the_others_check() -> None:
+    # test_f checks f, test_g checks g, test_h checks h, which calls f and g (a composed stemmer)
+    shape = mutation.Layout(
+        solutions={}, defined_in={"f": "f", "g": "g", "h": "h"},
+        tests=["test_f", "test_g", "test_h"],
+        uses={"test_f": {"f"}, "test_g": {"g"}, "test_h": {"h", "f", "g"}},
+        following={"f": "test_f", "g": "test_g", "h": "test_h"})
+    f, g, h = (mutation.Variant("mutant", n, n, f"def {n}(): pass") for n in "fgh")
+    batches = mutation.plan([f, g, h], shape)
+    assert [[v.name for v in b] for b in batches] == [["f", "g"], ["h"]]
+    assert f.affected == {"test_f", "test_h"} and h.affected == {"test_h"}
+
+
 def test_splice_replaces_one_definition_and_keeps_the_rest() -> None:
     cell = "import math\n\n\n@cache\ndef f(x):\n    return 1\n\n\ndef g(x):\n    return 2\n"
     variant = mutation.Variant("mutant", "f", "f", "def f(x):\n    return 3")
