@@ -1407,6 +1407,9 @@ with utils.skip_until_done():
 # * **With colour bins the tokenizer hardly matters.** Raw tokens, Porter stems and BPE with 200
 #   merges give text→image R@10 of 5.70, 5.56 and 5.46 % (RSUM 17.36, 17.30, 17.50). The image
 #   side sees colours, and every word form of Scenes is frequent, so merging forms adds no evidence.
+#   (Notebook 01's rung, its colour bins with `utils.text.tokenize`, is 5.1 % in the reference
+#   ladder: the bins here come from scikit-learn's k-means and the tokens keep punctuation, so the
+#   two numbers are not the same measurement.)
 # * **Too few merges hurt.** With 50 or 100 merges many words are spelled with short, shared
 #   pieces ("p", "er", "c"); their columns of θ mix many words, and R@10 drops to 3.62 and 4.36 %.
 #   With 400 merges the frequent words are whole (163 of the 238) and BPE matches raw tokens (5.70 %).
