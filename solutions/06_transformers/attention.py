@@ -111,8 +111,8 @@ IMAGE_EPOCHS = 1 if utils.is_grading() else 3   # a short test of the image towe
 # Why divide by $\sqrt{d_k}$? For random vectors with unit-variance entries, $q \cdot k$ has
 # variance $d_k$; without the scale, wide heads push the softmax into saturation, where one
 # weight is ~1, the rest ~0, and the gradients vanish. **Self-attention** is
-# $\mathrm{Attention}(X, X, X)$ after three learned projections of the same set $X$ — which is all
-# section 4 adds.
+# $\mathrm{Attention}(X, X, X)$, with three learned projections of the same set $X$ as queries, keys
+# and values (section 7 adds them).
 #
 # A **mask** says which keys a query may look at. We use it for **padding**: captions of
 # different lengths are padded to a common length with `<pad>` tokens, and no query may attend
@@ -322,7 +322,7 @@ checks.check_array(P, kind="tensor", shape=(4, 4), dtype=torch.float32, device="
 checks.check_close(P[0], torch.tensor([0.0, 1.0, 0.0, 1.0]), atol=1e-6, name="P[0] (position 0: sin 0 = 0, cos 0 = 1)",
                    hint="positions start at 0; even columns are sines, odd columns cosines")
 lecture = torch.tensor([[0.84, 0.54, 0.10, 1.0], [0.91, -0.42, 0.20, 0.98], [0.14, -0.99, 0.30, 0.96]])
-checks.check_close(P[1:], lecture, rtol=0.0, atol=0.005, name="P[1:4], the lecture's table to two decimals",
+checks.check_close(torch.round(P[1:], decimals=2), lecture, rtol=0.0, atol=1e-6, name="P[1:4] rounded to two decimals (the lecture's table)",
                    hint="column j uses i = j // 2 and the angle k / n**(2i / d); columns 2i and 2i+1 share a frequency")
 # The default n = 10000, with d = 6, written out for position 2.
 P6 = positional_encoding(3, 6)
@@ -378,6 +378,8 @@ with utils.skip_until_done():
     gaps = torch.tensor([float(dots[10, 10 + s]) for s in (0, 1, 2, 4, 8, 16, 32)])
     print("P(10) · P(10 + s) for s = 0, 1, 2, 4, 8, 16, 32:", np.round(gaps.numpy(), 1))
     print("P(40) · P(40 + s) for s = 0, 1, 2, 4, 8, 16:", np.round([float(dots[40, 40 + s]) for s in (0, 1, 2, 4, 8, 16)], 1))
+    far = dots[(torch.arange(64)[:, None] - torch.arange(64)[None, :]).abs() >= 8]
+    print(f"positions 8 or more apart: dot products between {float(far.min()):.1f} and {float(far.max()):.1f}")
 
 # %% [markdown]
 # The dot product of two encodings depends only on their **distance**:
@@ -387,8 +389,9 @@ with utils.skip_until_done():
 # columns is a rotation, $P(k + s)$ is a fixed linear function of $P(k)$, so attention can learn
 # "look one word to the left" once for all positions. Measured above: $P(10)\cdot P(10+s)$ is 32,
 # 30.9, 28.3, 23.9 for $s$ = 0, 1, 2, 4, and the same numbers from position 40. Further away
-# the curve does not fall to zero: it levels off with ripples between about 13 and 22 (right
-# panel), so the encodings separate *near* from *far* well, and *far* from *farther* hardly at all.
+# the curve does not fall to zero: for positions 8 or more apart it ripples between about 13 and
+# 24 (printed above), so the encodings separate *near* from *far* well, and *far* from *farther*
+# hardly at all.
 
 # %% [markdown]
 # ## 5. Masked language modelling: BERT's game
@@ -463,8 +466,8 @@ print("unknown tokens in the test captions:", int((test_ids == vocab.unk_id).sum
 # are still **selected**: their labels are their own ids.
 
 # %% nbgrader={"grade": false, "grade_id": "mask_tokens", "locked": false, "schema_version": 3, "solution": true}
-def mask_tokens(ids: torch.Tensor, vocab_size: int, special_ids, mask_id: int,
-                rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def mask_tokens(ids: torch.Tensor, vocab_size: int, special_ids: list[int] | tuple[int, ...] | set[int],
+                mask_id: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """BERT's rule: (inputs, labels) with 15% of the non-special tokens selected, 80/10/10."""
     ### BEGIN SOLUTION
     special = sorted(set(int(s) for s in special_ids))
@@ -544,7 +547,7 @@ def id_batch(shape, low, high):
 padded = id_batch((6, 20), 4, 40)
 padded[:, 0] = 3
 padded[2:, 12:] = 0
-odd_specials = id_batch((5, 30), 0, 12)
+odd_specials = id_batch((12, 40), 0, 16)
 only_special = torch.tensor([[3, 0, 0], [3, 1, 0]], device=device)
 large = id_batch((300, 40), 4, 60)
 large[:, 0] = 3
@@ -556,8 +559,8 @@ cases = {
                        "mask_id": 2, "seed": 1},
     "3-d ids": {"ids": id_batch((3, 4, 25), 4, 50), "vocab_size": 50, "special_ids": (0, 1, 2, 3),
                 "mask_id": 2, "seed": 2},
-    "special ids not at the start of the vocabulary": {"ids": odd_specials, "vocab_size": 12,
-                                                       "special_ids": {0, 5, 9}, "mask_id": 9, "seed": 4},
+    "special ids not at the start of the vocabulary": {"ids": odd_specials, "vocab_size": 16,
+                                                       "special_ids": {0, 5, 9, 13}, "mask_id": 9, "seed": 4},
     "a batch of special tokens only: nothing selected": {"ids": only_special, "vocab_size": 10,
                                                          "special_ids": [0, 1, 2, 3], "mask_id": 2, "seed": 5},
     "a large batch, seed 6": {"ids": large, "vocab_size": 60, "special_ids": [0, 1, 2, 3], "mask_id": 2, "seed": 6},
@@ -603,8 +606,8 @@ compare_with_solution("mask_tokens", mask_tokens, {
 # ## 8. Exercise 4 — a pre-norm encoder block (6 points)
 #
 # **Write** the class `EncoderBlock(d_model, n_heads, d_ff)`. The hidden check loads the
-# solution's weights into your module, so the architecture is fixed — these attributes, created
-# in this order, with PyTorch's default arguments:
+# solution's weights into your module, so the architecture is fixed — exactly these attributes
+# (their names become the keys of `state_dict()`), with PyTorch's default arguments:
 #
 # | attribute | module | role |
 # |---|---|---|
@@ -640,7 +643,7 @@ class EncoderBlock(nn.Module):
     """Pre-norm transformer encoder block: x + MHSA(LN(x)), then + MLP(LN(.)); returns (y, weights)."""
 
     def __init__(self, d_model: int, n_heads: int, d_ff: int) -> None:
-        """The layers of the table above, in that order."""
+        """The layers of the table above."""
         super().__init__()
         ### BEGIN SOLUTION
         if d_model % n_heads:
@@ -676,13 +679,13 @@ class EncoderBlock(nn.Module):
 # The parameters, their names and shapes: what the hidden check loads into your block.
 torch.manual_seed(0)
 block = EncoderBlock(16, 4, 40).to(device)
-names = [(name, tuple(p.shape)) for name, p in block.state_dict().items()]
-wanted = [("norm1.weight", (16,)), ("norm1.bias", (16,)), ("qkv.weight", (48, 16)), ("qkv.bias", (48,)),
+names = sorted((name, tuple(p.shape)) for name, p in block.state_dict().items())
+wanted = sorted([("norm1.weight", (16,)), ("norm1.bias", (16,)), ("qkv.weight", (48, 16)), ("qkv.bias", (48,)),
           ("out.weight", (16, 16)), ("out.bias", (16,)), ("norm2.weight", (16,)), ("norm2.bias", (16,)),
-          ("mlp.0.weight", (40, 16)), ("mlp.0.bias", (40,)), ("mlp.2.weight", (16, 40)), ("mlp.2.bias", (16,))]
+          ("mlp.0.weight", (40, 16)), ("mlp.0.bias", (40,)), ("mlp.2.weight", (16, 40)), ("mlp.2.bias", (16,))])
 if names != wanted:
     raise checks.CheckFailed(f"EncoderBlock(16, 4, 40).state_dict() has {names}, expected {wanted}: "
-                             "create exactly the layers of the table, in its order")
+                             "create exactly the layers of the table, with these attribute names")
 g = torch.Generator().manual_seed(1)
 with torch.no_grad():  # weights far from the defaults (LayerNorm scales around 1), so that every mistake shows
     for name, p in block.named_parameters():
@@ -878,7 +881,7 @@ with utils.skip_until_done():
         print(f'training captions containing "{phrase}": {sum(phrase in c for c in phrases):,}')
 
 # %% [markdown]
-# **What the probes say** (measured in the run above; the seed fixes them):
+# **What the probes say** (measured on the CPU in the run above; the seed fixes them):
 #
 # * *"a red [MASK] above a blue boat"*: plane, boat, balloon, bird, kite, each with 11–14 %: the
 #   model has learnt the kind of word (an object) and mostly things that fly, but spreads its bets —
@@ -1260,6 +1263,14 @@ with utils.skip_until_done():
     base = float(test_targets.mean(0).max())
     print(f"{IMAGE_EPOCHS} epochs in {time.perf_counter() - t0:.0f} s | top-scored class present in "
           f"{hit:.1%} of the test images; always guessing the commonest class: {base:.1%}")
+
+# %% [markdown]
+# Measured above: after three short epochs the top-scored class is in the image for 33.7 % of
+# the test images, against 18.0 % for always naming the commonest class. The same block that read
+# captions has started to read pictures — no convolution, no notion of neighbouring pixels beyond
+# what the patches and the positional encodings give it — but it is far from done. Notebook 07
+# trains this tower with the captions as its teacher, next to a text tower, and measures
+# retrieval with it.
 
 # %% [markdown]
 # ## What to remember
