@@ -40,7 +40,7 @@ STATIC_PATTERNS = {
 # Patterns searched in string literals only (honest code names variables freely).
 STRING_PATTERNS = {
     "solutions-path": r"(^|[/\\])solutions([/\\]|$)",
-    "outside-path": r"^(/[\w.~-]|~|\.\.)|[/\\]\.\.([/\\]|$)",
+    "outside-path": r"^(/[\w.~-]|~|\.\.([/\\]|$))|[/\\]\.\.([/\\]|$)",
 }
 # Flags that mean "reached outside its own notebook": without the sandbox nothing proves that
 # such a submission did not read the answers, so its points are withheld (see `withheld`).

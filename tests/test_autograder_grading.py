@@ -358,10 +358,12 @@ HONEST = [
     'label = "red/green"; path = "figures/roc.png"; s = "a.b" + "/" + "c"\n',
     "for word in caption.lower().split():\n    counts[word] = counts.get(word, 0) + 1\n",
     "if utils.is_grading():\n    EPOCHS = 1\n",
+    'scores = torch.einsum("...qd,...kd->...qk", q, k); print("...")\n',
 ]
 SNEAKY = {
     "open('/work/other/sub.ipynb')": "static:outside-path",
     "open('../../solutions/01_sample/sample.ipynb')": "static:outside-path",
+    "os.listdir('..')": "static:outside-path",
     "from pathlib import Path\nPath('..') / 'solutions'": "static:solutions-path",
     "import subprocess\nsubprocess.run(['cat', 'x'])": "static:shell",
     "!cat sample.ipynb": "static:shell",
