@@ -59,8 +59,8 @@
 #
 # **Limits when graded.** The grader stops a cell after 5 minutes and a kernel that uses more
 # than 4 GB of memory. Either costs only the exercise whose cell caused it: the grader restarts
-# the kernel and goes on with the remaining exercises. While graded, the training cells run one
-# epoch each (see the parameters cell).
+# the kernel and goes on with the remaining exercises. While graded, the detector trains for one
+# epoch only (see the parameters cell).
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "setup_md", "locked": true, "schema_version": 3, "solution": false}
 # ## 0. Setup
@@ -96,10 +96,10 @@ print(f"device: {device} | grading: {utils.is_grading()}")
 SEED = 0                 # every random choice below derives from it
 GRADING = utils.is_grading()
 CROP_SIZE = 32           # object crops are resampled to 32x32 for the classifier
-CLS_EPOCHS = 1 if GRADING else 2   # crop classifier (a smaller budget while graded)
-DET_EPOCHS = 1 if GRADING else 3   # detector
-BATCH_SIZE = 64          # training batch size
-LEARNING_RATE = 2e-3     # AdamW, both networks
+CLS_EPOCHS = 1           # crop classifier: one pass over the 14,327 training crops
+DET_EPOCHS = 1 if GRADING else 3   # detector (a smaller budget while graded)
+BATCH_SIZE = 64          # training batch size, both networks
+CLS_LR, DET_LR = 2e-3, 4e-3        # AdamW learning rates
 STRIDE = 4               # the detector's output grid: one cell per 4x4 pixels
 TOP_K = 20               # at most this many detections decoded per image
 SCORE_THRESHOLD = 0.3    # a detection becomes a visual word from this score on
@@ -457,7 +457,7 @@ with utils.skip_until_done():
     classifier = SmallCNN(len(CLASSES)).to(device)
     crop_data = torch.utils.data.TensorDataset((crops_train * 255).round().to(torch.uint8), labels_train)
     loader = utils.train.seeded_loader(crop_data, BATCH_SIZE, seed=SEED)
-    optimizer = torch.optim.AdamW(classifier.parameters(), lr=LEARNING_RATE, weight_decay=1e-4)
+    optimizer = torch.optim.AdamW(classifier.parameters(), lr=CLS_LR, weight_decay=1e-4)
     t0 = time.perf_counter()
     history = utils.train.fit(classifier, loader, classifier_loss, optimizer, CLS_EPOCHS, device=device,
                               desc="crop classifier")
@@ -900,7 +900,7 @@ with utils.skip_until_done():
                                                 heat_train, regression_train, centres_train)
     utils.set_seed(SEED)
     detector = TinyCenterNet(len(CLASSES)).to(device)
-    optimizer = torch.optim.AdamW(detector.parameters(), lr=LEARNING_RATE, weight_decay=1e-4)
+    optimizer = torch.optim.AdamW(detector.parameters(), lr=DET_LR, weight_decay=1e-4)
     history = utils.train.fit(detector, utils.train.seeded_loader(scene_data, BATCH_SIZE, seed=SEED),
                               detector_loss, optimizer, DET_EPOCHS, device=device, desc="detector")
     print(f"detector: {sum(p.numel() for p in detector.parameters()):,} parameters, {DET_EPOCHS} epoch(s) in "
@@ -1024,9 +1024,8 @@ compare_with_solution("decode_detections", decode_detections, cases, rtol=1e-5, 
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Decode the detector's output on the test images and draw what it finds (the first row: the raw
-# decoded peaks with score ≥ 0.3; below, your `nms` is used to drop overlapping boxes of
-# *different* classes — CenterNet's peaks already separate boxes of one class).
+# Decode the detector's output on the test images and draw what it finds with a score of at
+# least 0.3 (below the ground truth).
 
 # %%
 def detector_outputs(model: nn.Module, images: np.ndarray, batch_size: int = 500) -> torch.Tensor:
@@ -1037,25 +1036,18 @@ def detector_outputs(model: nn.Module, images: np.ndarray, batch_size: int = 500
                           for s in range(0, len(images), batch_size)])
 
 
-def suppress(detections: list[dict[str, torch.Tensor]]) -> list[dict[str, torch.Tensor]]:
-    """Class-agnostic NMS on every image's detections."""
-    return [{key: value[nms(d["boxes"], d["scores"], NMS_IOU)] for key, value in d.items()} for d in detections]
-
-
 with utils.skip_until_done():
     t0 = time.perf_counter()
-    outputs_test = detector_outputs(detector, test.images)
-    detections_test = decode_detections(outputs_test, STRIDE, TOP_K, threshold=0.01)
-    kept_test = suppress(detections_test)
-    print(f"decoded {sum(len(d['scores']) for d in detections_test)} detections on {len(test)} test images, "
-          f"{sum(len(d['scores']) for d in kept_test)} after NMS ({time.perf_counter() - t0:.1f} s)")
+    detections_test = decode_detections(detector_outputs(detector, test.images), STRIDE, TOP_K, threshold=0.05)
+    print(f"{sum(len(d['scores']) for d in detections_test)} detections with score >= 0.05 on {len(test)} "
+          f"test images ({time.perf_counter() - t0:.1f} s)")
     shown = range(7, 14)
     confident = [{key: value[d["scores"] >= SCORE_THRESHOLD] for key, value in d.items()}
                  for d in (detections_test[i] for i in shown)]
     show_boxes(test.images[shown], [truth_test[i] for i in shown], [f"test image {i}" for i in shown],
                "Ground truth")
     show_boxes(test.images[shown], confident, [f"test image {i}" for i in shown],
-               f"Detections with score >= {SCORE_THRESHOLD}")
+               f"TinyCenterNet's detections with score >= {SCORE_THRESHOLD}")
 
 # %% [markdown]
 # ## 9. Exercise 6 — average precision (5 points)
@@ -1232,36 +1224,67 @@ compare_with_solution("average_precision", average_precision, cases, rtol=1e-9, 
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Measured.** AP of every class on the 1,000 test images, for the decoded peaks as they come
-# and after class-agnostic NMS (`tests/test_nb04_metrics.py` checks that this function gives
-# the same numbers as `pycocotools`' COCOeval).
+# **Measured, and a second stage.** The detector decides the class from a 16×16 grid cell's
+# view of a small object; our crop classifier sees the same box cut out at full resolution (and
+# was right on nearly all test crops). Faster R-CNN's answer is a **second stage**: cut every
+# proposed box out with RoIAlign and classify it again. We keep it minimal — each detection's
+# score is multiplied by the crop classifier's probability of the detector's label, so a box the
+# classifier disagrees with sinks in the ranking. The second stage also hands us each box's
+# penultimate features (your `penultimate_features`), the *region features* of the lecture.
+# Below: AP per class on the 1,000 test images for both (`tests/test_nb04_metrics.py` checks that
+# `average_precision` gives the same numbers as `pycocotools`' COCOeval).
 
 # %%
+def second_stage(images: np.ndarray, detections: list[dict[str, torch.Tensor]]) -> list[dict[str, torch.Tensor]]:
+    """Rescore every detection by the crop classifier (score x P(label | crop)); attach its penultimate features."""
+    features = penultimate_features(classifier, crop_boxes(images, [d["boxes"] for d in detections], CROP_SIZE),
+                                    512, device)
+    with torch.no_grad():
+        probabilities = classifier.head(features.to(device)).softmax(dim=1).cpu()
+    rescored, start = [], 0
+    for d in detections:
+        rows = slice(start, start + len(d["scores"]))
+        start += len(d["scores"])
+        agree = probabilities[rows].gather(1, d["labels"].cpu()[:, None])[:, 0]
+        rescored.append({**d, "scores": d["scores"] * agree.to(d["scores"].device), "features": features[rows]})
+    return rescored
+
+
+def suppress(detections: list[dict[str, torch.Tensor]]) -> list[dict[str, torch.Tensor]]:
+    """Class-agnostic NMS (your `nms`) on every image's detections."""
+    return [{key: value[nms(d["boxes"], d["scores"], NMS_IOU)] for key, value in d.items()} for d in detections]
+
+
 with utils.skip_until_done():
     t0 = time.perf_counter()
-    ap_raw, map_raw = average_precision(detections_test, truth_test)
-    ap_nms, map_nms = average_precision(kept_test, truth_test)
-    print(f"mAP@0.5 on the test split: {map_raw:.3f} (decoded peaks), {map_nms:.3f} (after NMS) "
-          f"({time.perf_counter() - t0:.1f} s)")
+    two_stage_test = second_stage(test.images, detections_test)
+    ap_one, map_one = average_precision(detections_test, truth_test)
+    ap_two, map_two = average_precision(two_stage_test, truth_test)
+    map_one_nms = average_precision(suppress(detections_test), truth_test)[1]
+    map_two_nms = average_precision(suppress(two_stage_test), truth_test)[1]
+    print(f"mAP@0.5 on the test split: detector alone {map_one:.3f} ({map_one_nms:.3f} after NMS), "
+          f"with the second stage {map_two:.3f} ({map_two_nms:.3f} after NMS) ({time.perf_counter() - t0:.1f} s)")
     fig, ax = plt.subplots(figsize=(10, 3.4))
     x = np.arange(len(CLASSES))
-    ax.bar(x - 0.2, [ap_raw[k] for k in range(len(CLASSES))], 0.4, label=f"decoded peaks (mAP {map_raw:.3f})")
-    ax.bar(x + 0.2, [ap_nms[k] for k in range(len(CLASSES))], 0.4, label=f"after NMS (mAP {map_nms:.3f})")
-    ax.axhline(map_raw, color="tab:blue", linestyle="--", linewidth=1)
+    ax.bar(x - 0.2, [ap_one[k] for k in range(len(CLASSES))], 0.4, label=f"detector alone (mAP {map_one:.3f})")
+    ax.bar(x + 0.2, [ap_two[k] for k in range(len(CLASSES))], 0.4, label=f"+ crop classifier (mAP {map_two:.3f})")
     ax.set_xticks(x, CLASSES, rotation=45, ha="right")
     ax.set_ylabel("AP@0.5")
     ax.set_ylim(0, 1.05)
-    ax.set_title("TinyCenterNet on the Scenes test split: average precision per class")
+    ax.set_title("Detection on the Scenes test split: average precision per class")
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     plt.show()
 
 # %% [markdown]
-# NMS *lowers* mAP here. When the detector hesitates between two classes at one place ("owl" 0.6,
-# "bird" 0.3), AP rewards keeping both: the second guess is only a false positive of "bird", low
-# in its ranking, but a true positive whenever the first guess was wrong. NMS throws the second
-# guess away. That is why CenterNet is evaluated without NMS. For **visual words**, though, we
-# want one word per object, so below we use the detections after NMS.
+# **Reading the numbers** (our run: detector alone 0.923, with the second stage 0.940; yours may
+# differ a little — training is deterministic on one machine with one thread count, not across
+# them). The second stage helps most where the detector confuses similar glyphs (cat, dog, rabbit).
+# **NMS lowers mAP** (our run: 0.940 → 0.914). When the detector hesitates between two classes at
+# one place ("owl" 0.6, "bird" 0.3), AP rewards keeping both: the second guess is a false positive
+# of "bird" low in its ranking, but a true positive whenever the first guess was wrong. NMS throws
+# the second guess away — which is why CenterNet is evaluated without NMS. For **visual words**,
+# though, we want one word per object, so below we use the detections after NMS.
 
 # %% [markdown]
 # ## 10. Exercise 7 — visual words (2 points)
@@ -1321,16 +1344,27 @@ compare_with_solution("detections_to_tokens", detections_to_tokens, cases, exact
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Detect on every training and test image (8,000 + 1,000), keep the detections after NMS with
-# score ≥ `SCORE_THRESHOLD` (0.3, a parameter), and write the visual words in front of the captions:
+# Detect on every training and test image (8,000 + 1,000) with both stages, apply NMS, keep the
+# detections with score ≥ `SCORE_THRESHOLD` (0.3, a parameter), and write the visual words in
+# front of the captions:
 
 # %%
+def detect(images: np.ndarray, threshold: float) -> list[dict[str, torch.Tensor]]:
+    """Both stages and NMS; the detections (with their region features) scoring >= threshold."""
+    found = suppress(second_stage(images, decode_detections(detector_outputs(detector, images), STRIDE, TOP_K, threshold)))
+    return [{key: value[d["scores"] >= threshold] for key, value in d.items()} for d in found]
+
+
+def words_of(detections: list[dict[str, torch.Tensor]]) -> list[str]:
+    """Each image's visual words as one string (your `detections_to_tokens`)."""
+    return [" ".join(detections_to_tokens([CLASSES[k] for k in d["labels"].tolist()], d["scores"], SCORE_THRESHOLD))
+            for d in detections]
+
+
 with utils.skip_until_done():
     t0 = time.perf_counter()
-    kept = {name: suppress(decode_detections(detector_outputs(detector, data.images), STRIDE, TOP_K, SCORE_THRESHOLD))
-            for name, data in (("train", train), ("test", test))}
-    visual_words = {name: [" ".join(detections_to_tokens([CLASSES[k] for k in d["labels"].tolist()], d["scores"], SCORE_THRESHOLD))
-                           for d in dets] for name, dets in kept.items()}
+    kept = {"train": detect(train.images, SCORE_THRESHOLD), "test": detect(test.images, SCORE_THRESHOLD)}
+    visual_words = {name: words_of(dets) for name, dets in kept.items()}
     print(f"detected on {len(train) + len(test)} images in {time.perf_counter() - t0:.1f} s; "
           f"{np.mean([len(w.split()) for w in visual_words['train']]):.2f} visual words per training image "
           f"({np.mean([len(objs) for objs in train.objects]):.2f} annotated objects)")
@@ -1428,11 +1462,8 @@ with utils.skip_until_done():
     print(f"colour bins and visual words in {time.perf_counter() - t0:.1f} s")
 
     t0 = time.perf_counter()
-    region_features, region_image = {}, {}
-    for name, data in (("train", train), ("test", test)):
-        boxes = [d["boxes"] for d in kept[name]]
-        region_features[name] = penultimate_features(classifier, crop_boxes(data.images, boxes, CROP_SIZE), 512, device).numpy()
-        region_image[name] = np.repeat(np.arange(len(boxes)), [len(b) for b in boxes])
+    region_features = {s: torch.cat([d["features"] for d in kept[s]]).numpy() for s in small}
+    region_image = {s: np.repeat(np.arange(len(kept[s])), [len(d["scores"]) for d in kept[s]]) for s in small}
     cnn_words, region_word_train = kmeans(region_features["train"], N_CNN_WORDS, 20, SEED)
     region_word = {"train": region_word_train, "test": nearest_centroid(region_features["test"].astype(np.float64),
                                                                        cnn_words.astype(np.float64))[0]}
@@ -1445,7 +1476,7 @@ with utils.skip_until_done():
         features["CNN features (dense)"][s], features["CNN words"][s] = dense, counts
     for combined, part in (("visual words + colour bins", "visual words"), ("CNN words + colour bins", "CNN words")):
         features[combined] = {s: np.hstack([features[part][s], features["colour bins"][s]]) for s in small}
-    print(f"{len(region_image['train'])} training and {len(region_image['test'])} test boxes -> penultimate "
+    print(f"{len(region_image['train'])} training and {len(region_image['test'])} test boxes: their penultimate "
           f"features -> {N_CNN_WORDS} CNN words in {time.perf_counter() - t0:.1f} s")
 
 # %%
@@ -1499,6 +1530,28 @@ with utils.skip_until_done():
         print(f"{name:>27}: " + "   ".join(f"{k} {v:5.1f} %" for k, v in r["precision"].items()))
 
 # %% [markdown]
+# **What the figures say** (numbers from our run).
+#
+# * **The object group is finally lit.** A single-word query "owl" or "boat" finds the object in
+#   all of its top 10 images with visual words (100 %) and nearly all with CNN words (99 %), where
+#   colour bins found 17 % — barely above the base rate, through backgrounds. Whole object captions
+#   find their exact image about twice as often (R@10 5.1 % → 9.7 % with CNN words, 12.3 % with CNN
+#   words + colour bins).
+# * **Relation captions jump** (R@10 0.9 % → about 25 %) — not because the model reads "above": a
+#   caption that names two objects narrows the candidates down to the images with both. Section 12
+#   shows that the relation itself is still invisible.
+# * **Visual words alone lose the scenes** (scene words 66 %): a detector does not look at
+#   backgrounds. Adding the colour bins brings them back (96 %): the two features see different
+#   things, and their scores add up.
+# * **Dense CNN features fail completely** (RSUM 3.2, chance level). $\theta_{ij} = \#(i,j)/(\#i+\#j)$
+#   only *counts*: a dense feature is active in almost every box, so every $\theta_{ij}$ is about the
+#   same average and the score says nothing. Quantised into **CNN words** (k-means), the same features
+#   become countable, and they beat the detector's own labels (RSUM 50.5 against 42.5).
+# * **Colours of objects: a first glimmer.** Colour-word queries stay near the base rate with colour
+#   bins and visual words (22 % against 15 %) but reach 36 % with CNN words: the crop classifier was
+#   only asked for the class, yet its penultimate features still carry some of the object's colour
+#   (look at the rows below: a CNN word mixes classes and colours, but not uniformly).
+#
 # What is a "CNN word"? Each row below shows eight training boxes of one cluster of penultimate
 # features (the six largest clusters), with the detector's label of each box.
 
@@ -1556,10 +1609,8 @@ with utils.skip_until_done():
 # %%
 with utils.skip_until_done():
     binding = scenes.load_binding()
-    found = suppress(decode_detections(detector_outputs(detector, binding.images), STRIDE, TOP_K, SCORE_THRESHOLD))
     A_binding = {"colour bins": colour_histograms(utils.data.area_resize(binding.images, 32), colour_bins),
-                 "visual words": bag_of_words([" ".join(detections_to_tokens([CLASSES[k] for k in d["labels"].tolist()], d["scores"], SCORE_THRESHOLD))
-                                               for d in found], CLASSES)}
+                 "visual words": bag_of_words(words_of(detect(binding.images, SCORE_THRESHOLD)), CLASSES)}
     A_binding["visual words + colour bins"] = np.hstack([A_binding["visual words"], A_binding["colour bins"]])
     kinds = np.array(binding.kinds)
     for name, A in A_binding.items():
@@ -1574,8 +1625,9 @@ with utils.skip_until_done():
 # **Tied, every time, by construction.** A bag of words cannot tell "a red jet and a pink tree"
 # from "a pink jet and a red tree", and no image feature can repair that: the caption side has
 # already thrown the binding away. The image side has the same problem: visual words say *which*
-# objects are there, colour bins say *which colours*, but neither says *which object has which
-# colour* or *where* — the colour of the right object and the relations stay in the dark.
+# objects are there and colour bins *which colours*, but not *which object has which colour* or
+# *where*; CNN words bind a little colour to a box, but the sum over an image's words forgets the
+# positions. The colour of the right object and the relations stay in the dark.
 # Notebooks 05–07 change the model instead of the features: conditional training with distractors,
 # attention over word order, and finally CLIP's encoders that read whole captions.
 
