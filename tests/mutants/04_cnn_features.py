@@ -803,6 +803,38 @@ def average_precision(detections, ground_truth, iou_threshold=0.5):
     return result, float(np.mean(list(result.values())))
 
 
+@alternative("torchvision's box_iou, interpolation as max precision at recall >= t, no envelope array")
+def average_precision(detections, ground_truth, iou_threshold=0.5):
+    import torchvision
+
+    ap = {}
+    for c in sorted({int(c) for t in ground_truth for c in t["labels"].tolist()}):
+        n_truth, ranked = 0, []
+        for image, (found, truth) in enumerate(zip(detections, ground_truth, strict=True)):
+            gt = truth["boxes"][truth["labels"] == c].cpu().double()
+            n_truth += len(gt)
+            keep = (found["labels"] == c).cpu()
+            boxes, scores = found["boxes"].cpu().double()[keep], found["scores"].cpu().double()[keep]
+            order = np.argsort(-scores.numpy(), kind="stable")
+            iou = torchvision.ops.box_iou(boxes[order], gt).nan_to_num(0.0).numpy() if len(gt) else np.zeros((len(order), 0))
+            free = np.ones(len(gt), dtype=bool)
+            for rank, i in enumerate(order):
+                candidates = np.where(free, iou[rank], -1.0)
+                j = int(np.argmax(candidates)) if len(gt) else -1
+                hit = j >= 0 and candidates[j] >= iou_threshold
+                if hit:
+                    free[j] = False
+                ranked.append((-float(scores[i]), image, rank, float(hit)))
+        ranked.sort()
+        hits = np.array([r[3] for r in ranked])
+        tp = np.cumsum(hits)
+        precision = tp / np.arange(1, len(hits) + 1)
+        recall = tp / n_truth
+        ap[c] = float(np.mean([precision[recall >= t].max() if (recall >= t).any() else 0.0
+                               for t in np.linspace(0, 1, 101)]))
+    return ap, float(np.mean(list(ap.values())))
+
+
 # ---------------------------------------------------------------- exercise 7: detections_to_tokens
 
 
