@@ -1279,10 +1279,10 @@ with utils.skip_until_done():
     plt.show()
 
 # %% [markdown]
-# **Reading the numbers** (our run: detector alone 0.923, with the second stage 0.940; yours may
+# **Reading the numbers** (our run: detector alone 0.908, with the second stage 0.943; yours may
 # differ a little — training is deterministic on one machine with one thread count, not across
-# them). The second stage helps most where the detector confuses similar glyphs (cat, dog, rabbit).
-# **NMS lowers mAP** (our run: 0.940 → 0.914). When the detector hesitates between two classes at
+# them). The second stage helps most where the detector confuses similar glyphs (cat, dog).
+# **NMS lowers mAP** (our run: 0.943 → 0.917). When the detector hesitates between two classes at
 # one place ("owl" 0.6, "bird" 0.3), AP rewards keeping both: the second guess is a false positive
 # of "bird" low in its ranking, but a true positive whenever the first guess was wrong. NMS throws
 # the second guess away — which is why CenterNet is evaluated without NMS. For **visual words**,
@@ -1542,24 +1542,24 @@ with utils.skip_until_done():
 # **What the figures say** (numbers from our run).
 #
 # * **The object group is finally lit.** A single-word query "owl" or "boat" finds the object in
-#   all of its top 10 images with visual words (100 %) and nearly all with CNN words (99 %), where
-#   colour bins found 17 % — barely above the base rate, through backgrounds. Whole object captions
-#   find their exact image about twice as often (R@10 5.1 % → 9.7 % with CNN words, 12.3 % with CNN
-#   words + colour bins).
-# * **Relation captions jump** (R@10 0.9 % → about 25 %) — not because the model reads "above": a
+#   almost all of its top 10 images with visual words or CNN words (99 %), where colour bins found
+#   17 % — barely above the base rate, through backgrounds. Whole object captions find their exact
+#   image twice as often (R@10 5.1 % → 10.6 % with CNN words + colour bins).
+# * **Relation captions jump** (R@10 0.9 % → about 19 %) — not because the model reads "above": a
 #   caption that names two objects narrows the candidates down to the images with both. Section 12
 #   shows that the relation itself is still invisible.
-# * **Visual words alone lose the scenes** (scene words 66 %): a detector does not look at
+# * **Visual words alone lose the scenes** (scene words 64 %): a detector does not look at
 #   backgrounds. Adding the colour bins brings them back (96 %): the two features see different
 #   things, and their scores add up.
 # * **Dense CNN features fail completely** (RSUM 3.2, chance level). $\theta_{ij} = \#(i,j)/(\#i+\#j)$
 #   only *counts*: a dense feature is active in almost every box, so every $\theta_{ij}$ is about the
 #   same average and the score says nothing. Quantised into **CNN words** (k-means), the same features
-#   become countable, and they beat the detector's own labels (RSUM 50.5 against 42.5).
-# * **Colours of objects: a first glimmer.** Colour-word queries stay near the base rate with colour
-#   bins and visual words (22 % against 15 %) but reach 36 % with CNN words: the crop classifier was
-#   only asked for the class, yet its penultimate features still carry some of the object's colour,
-#   and the k-means words keep a little of it (the picture below: one class can get several words).
+#   become countable, and they do a little better than the detector's own labels (RSUM 45.7
+#   against 41.6).
+# * **The colours of objects stay in the dark.** Colour-word queries ("red", "purple") stay close
+#   to the base rate with every feature (22–26 % of the top 10 against 15 %). Colour bins cannot tell
+#   the object's colour from the background's, and the CNN was trained to name the class whatever
+#   its colour: its words group a class in all colours (the picture below).
 #
 # What is a "CNN word"? Each row below shows eight training boxes of one cluster of penultimate
 # features (the six largest clusters), with the detector's label of each box.
@@ -1582,9 +1582,10 @@ with utils.skip_until_done():
 # ### Looking at results
 #
 # An object query under colour bins and under CNN words + colour bins (the right image framed in
-# green). Colour bins return snowy images with anything in them; CNN words put the snowy images
-# *with a dog* first. Whether the exact image makes the top 5 is another matter: the test set has
-# many dogs in the snow, and nothing in "A dog is playing in the snow" says which one.
+# green). Colour bins return snowy images with anything in them; with CNN words the images *with
+# dogs* come first, in the snow or not — two dogs in the desert outscore one in the snow, because
+# $S$ sums over the image's words. Whether the exact image makes the top 5 is another matter: the
+# test set has many dogs in the snow, and nothing in the caption says which one.
 
 # %%
 with utils.skip_until_done():
@@ -1637,8 +1638,8 @@ with utils.skip_until_done():
 # from "a pink jet and a red tree", and no image feature can repair that: the caption side has
 # already thrown the binding away. The image side has the same problem: visual words say *which*
 # objects are there and colour bins *which colours*, but not *which object has which colour* or
-# *where*; CNN words bind a little colour to a box, but the sum over an image's words forgets the
-# positions. The colour of the right object and the relations stay in the dark.
+# *where* — and summing an image's words forgets the positions of its boxes. The colour of the
+# right object and the relations stay in the dark.
 # Notebooks 05–07 change the model instead of the features: conditional training with distractors,
 # attention over word order, and finally CLIP's encoders that read whole captions.
 
@@ -1646,7 +1647,7 @@ with utils.skip_until_done():
 # ## What to remember
 #
 # * A CNN classifier is features + a linear layer: the **penultimate features** carry what the network learned. Extract them in **eval mode**, **without gradients**, **batch by batch**, and put the model back as you found it.
-# * A real ImageNet network gives **fine-grained labels**; the **is-a** (hypernym) relation bridges them to caption words (sum the probabilities of the hyponyms) — and it cannot see our drawn objects at all (**domain gap**), so we trained our own.
-# * Detection = boxes + labels + scores: **IoU** compares boxes, **NMS** keeps one box per cluster (only kept boxes suppress), a CenterNet **decodes** heatmap peaks into boxes, and **AP** (COCO: greedy matching at IoU ≥ 0.5, the precision envelope, 101 recall levels) measures it.
+# * A real ImageNet network gives **fine-grained labels**; the **is-a** (hypernym) relation bridges them to caption words (sum the probabilities of the hyponyms) — and it recognised none of our drawn objects (**domain gap**), so we trained our own.
+# * Detection = boxes + labels + scores: **IoU** compares boxes, **NMS** keeps one box per cluster (only kept boxes suppress), a CenterNet **decodes** heatmap peaks into boxes, a second stage re-classifies RoIAlign crops, and **AP** (COCO: greedy matching at IoU ≥ 0.5, the precision envelope, 101 recall levels) measures it.
 # * Detected labels are **visual words**; quantised region features are **CNN words**. In the same co-occurrence model they finally light the **object** group — but a bag of words still cannot bind colours to objects or read relations.
 # * Next: notebook 05 trains the retrieval model itself, $P(X \mid Y)$ with distractor images.
