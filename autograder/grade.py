@@ -257,27 +257,28 @@ def grade_submission(course: Course, job: Job, options: GradeOptions) -> dict[st
     return result
 
 
-def _set_manual_scores(course: Course, job: Job, score: float | None) -> None:
-    """Set (or with None, clear) the gradebook's manual score of every graded cell of a submission."""
+def _set_manual_scores(course: Course, job: Job, score: float | None, only: float | None = None) -> None:
+    """Set (None: clear) the manual score of every graded cell of a submission; `only` those now at it."""
     with Gradebook(course.config().CourseDirectory.db_url) as gradebook:
         for notebook, grade_id, _ in test_cells(course, job.assignment):
             try:
                 grade = gradebook.find_grade(grade_id, notebook, job.assignment, job.student)
             except MissingEntry:
                 continue
-            grade.manual_score = score
+            if only is None or grade.manual_score == only:
+                grade.manual_score = score
         gradebook.db.commit()
 
 
 def _lift_withholding(course: Course, job: Job) -> None:
-    """Before a regrade, undo the zeros an earlier withholding wrote (a TA's own scores stay)."""
+    """Before a regrade, undo the zeros an earlier withholding wrote (a TA's other scores stay)."""
     path = result_path(course, job.assignment, job.student)
     try:
         previous = json.loads(path.read_text())
     except (OSError, ValueError):
         return
     if previous.get("raw_total") is not None:
-        _set_manual_scores(course, job, None)
+        _set_manual_scores(course, job, None, only=0.0)
 
 
 def _withhold(course: Course, job: Job, checks: dict[str, dict[str, Any]]) -> None:
