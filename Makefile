@@ -5,27 +5,37 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: demo lab test lint venv system-deps clean
+.PHONY: demo lab test lint venv constraints system-deps clean
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	touch $(STAMP)
+
+constraints: $(STAMP)  ## rewrite constraints.txt from the venv (after changing a pin in pyproject.toml)
+	{ sed -n '1,2p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^streetlight-to-clip'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 demo: $(STAMP)  ## Scenes gallery + statistics, then release and grade a small demo class
 	$(BIN)/python -m utils.scenes --gallery build/gallery.png --stats
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m autograder demo
+	$(BIN)/python -m autograder demo
 
-lab: $(STAMP)  ## open JupyterLab on the student notebooks
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --notebook-dir=notebooks
+# JupyterLab serves the repository (the formgrader needs the course inside its root) and opens at
+# notebooks/; autograder/lab/ on JUPYTER_CONFIG_PATH gives nbgrader's Validate and formgrader the
+# course's configuration. Extra server options: make lab LAB_ARGS="--no-browser --port=8890".
+lab: $(STAMP)  ## open JupyterLab on the student notebooks, with Validate and the formgrader configured
+	PATH="$(abspath $(BIN)):$$PATH" JUPYTER_CONFIG_PATH="$(CURDIR)/autograder/lab$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  $(BIN)/jupyter lab --notebook-dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks $(LAB_ARGS)
 
-test: $(STAMP)  ## the README's test command: lint, unit tests, notebook execution, release integrity
+lint: $(STAMP)  ## ruff on the code, the tests and the notebooks' paired sources
 	$(BIN)/ruff check .
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+
+test: lint  ## the README's test command: lint, unit tests, every solution run once, grading, mutants
+	$(BIN)/python -m pytest
 
 system-deps:  ## the system packages a TA wants (Debian/Ubuntu, needs root): sandbox, Slurm test, browser test
 	@command -v apt-get >/dev/null || { echo "system-deps: no apt-get here; install bubblewrap (and slurm-wlm, munge, chromium for their tests) with your package manager"; exit 1; }

@@ -38,15 +38,19 @@ def resolve_device(wanted: str) -> str:
     return wanted
 
 
+class SandboxMissing(RuntimeError):
+    """Grading was asked for with the sandbox, and bubblewrap is not usable here."""
+
+
 def sandbox_available(requested: bool) -> bool:
-    """Whether kernels will be sandboxed; warns loudly when bubblewrap is missing."""
+    """Whether kernels will be sandboxed: `SandboxMissing` when asked for and impossible."""
     if not requested:
-        log.warning("grading WITHOUT a sandbox (--no-sandbox): see autograder/README.md")
+        log.warning("grading WITHOUT a sandbox (--no-sandbox): the points of a submission whose "
+                    "code reaches outside its notebook are withheld (autograder/README.md)")
         return False
     if sandbox.bwrap() is None:
-        log.warning("bubblewrap (bwrap) is missing or unusable: grading WITHOUT a sandbox; "
-                    "install it (apt-get install bubblewrap) for the guarantees in README.md")
-        return False
+        raise SandboxMissing(f"{sandbox.problem()}, so student code could read solutions/ and "
+                             f"other submissions: {sandbox.INSTALL_HINT}, or pass --no-sandbox")
     return True
 
 

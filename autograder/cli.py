@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from autograder.course import DEFAULT_WORK, REPO_ROOT, Course, ensure_tools_on_path, usable_cpus
+from autograder.grade import GradeOptions
 
 log = logging.getLogger("autograder")
 
@@ -36,10 +37,13 @@ def _grading_options(parser: argparse.ArgumentParser) -> None:
                              "run time + 30 s, at least 30 s)")
     parser.add_argument("--cell-timeout", type=int, default=0,
                         help="seconds per cell (default: Execute.timeout in nbgrader_config.py)")
-    parser.add_argument("--memory-limit", type=int, default=4096, metavar="MB",
+    parser.add_argument("--memory-limit", type=int, default=GradeOptions.memory_mb, metavar="MB",
                         help="kill a kernel whose process tree uses more memory (default 4096)")
     parser.add_argument("--no-sandbox", action="store_true",
-                        help="run kernels without bubblewrap (see README: weaker guarantees)")
+                        help="run kernels without bubblewrap: student code could read any file "
+                             "this user can, so a submission whose code reaches outside its "
+                             "notebook gets its points withheld (grade refuses to run without "
+                             "the sandbox unless told this)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "when the course has several)")
     _grading_options(grade)
     grade.add_argument("--force", action="store_true", help="regrade what is already graded")
+    grade.add_argument("--checks-only", action="store_true",
+                       help="skip the notebook's given demo cells (faster; the same scores, as "
+                            "check cells are self-contained: `check` (e) proves it)")
     grade.add_argument("--shard", metavar="K/N", help="grade only the K-th of N chunks of the "
                        "submissions sorted by student (1 <= K <= N), for array jobs")
     grade.add_argument("--csv", type=Path, help="where to write the CSV "
@@ -107,12 +114,21 @@ def _grade(args: argparse.Namespace, course: Course, folder: Path, assignment: s
            force: bool, shard: str | None, csv: Path | None) -> int:
     """Grade and print the summary; 1 when the grader itself failed on a submission."""
     from autograder import report
-    from autograder.batch import grade_class, resolve_device, sandbox_available
-    from autograder.grade import GradeOptions
+    from autograder.batch import SandboxMissing, grade_class, resolve_device, sandbox_available
 
+    try:
+        sandboxed = sandbox_available(not args.no_sandbox)
+    except SandboxMissing as err:
+        if args.command != "demo":
+            print(f"grade: {err}", file=sys.stderr)
+            return 2
+        print(f"\n{'=' * 78}\nDEMO WITHOUT A SANDBOX: {err}.\nThe demo grades its made-up class "
+              f"anyway; `grade` refuses to do this unless told --no-sandbox.\n{'=' * 78}\n",
+              file=sys.stderr)
+        sandboxed = False
     options = GradeOptions(device=resolve_device(args.device), deadline=args.timeout,
                            cell_timeout=args.cell_timeout, memory_mb=args.memory_limit,
-                           sandboxed=sandbox_available(not args.no_sandbox))
+                           sandboxed=sandboxed, checks_only=getattr(args, "checks_only", False))
     batch = grade_class(course, folder, assignment, options, args.workers, force, shard, csv)
     print(report.table(batch.results))
     print(f"\ngraded {batch.graded}, skipped {batch.skipped} already graded; "

@@ -1,10 +1,14 @@
-"""The grader's Execute preprocessor: nbgrader's, plus limits, fault survival and trusted checks.
+"""The grader's Execute preprocessor: nbgrader's, plus limits, fault recovery and trusted checks.
 
 Plugged into `Autograde.autograde_preprocessors` in place of nbgrader's `Execute`, it adds:
 
 - a notebook-wide wall-clock deadline (each cell gets `min(Execute.timeout, time left)`);
-- survival of a dead kernel (`os._exit`, a crash, the memory watchdog's kill) or a timeout:
-  the remaining cells get a "not run" error, earlier passed checks keep their points;
+- recovery from a fault (a cell past its time limit, the memory watchdog's kill, `os._exit`, a
+  crash): the faulting cell gets a `Stopped` error naming the limit, a new kernel replays the
+  setup, parameters, solution, locked helper and student-written cells before it, and the rest
+  of the notebook runs without its demo cells, within `recovery_time`; so a fault costs only
+  the exercise whose cell caused it;
+- a checks-only mode that skips the demo cells (the unchanged plain code cells of the release);
 - a memory watchdog on the kernel's process tree;
 - the hidden checks' trusted half: after each graded test cell it compares the probes the
   cell had to record with the solution's expected probes, outside the student's kernel, and
@@ -13,7 +17,8 @@ Plugged into `Autograde.autograde_preprocessors` in place of nbgrader's `Execute
 - in "expect" mode (the solution run) it notes which probes each graded test cell wrote;
 - the kernel optionally runs in the bubblewrap sandbox (`autograder.sandbox`).
 
-Everything it learned goes to `<report_dir>/<notebook>.json` (status, flags, per-check notes).
+Everything it learned goes to `<report_dir>/<notebook>.json` (status, faults, flags, per-check
+notes, per-cell seconds).
 """
 
 from __future__ import annotations
@@ -39,13 +44,11 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Float, Integer, List, Unicode
 
 from autograder import sandbox
-from autograder.probes import compare, read_probe
+from autograder.probes import compare, probe_order, read_probe
 from autograder.reference import case_title
 
-FAULTS = {
-    "timeout": "the time limit was reached",
+FAULTS = {  # what happened, for the faults that have no limit to name (see `_reason`)
     "kernel-died": "the kernel died (os._exit, a crash or a kill)",
-    "out-of-memory": "the kernel was stopped for using too much memory",
     "error": "the grader could not run the notebook",
 }
 
@@ -167,9 +170,11 @@ class GradingExecute(Execute):
     def _get_timeout(self, cell: NotebookNode | None) -> int | None:
         """The cell timeout, shortened to the time left before the notebook's deadline."""
         timeout = super()._get_timeout(cell)
+        self._by_deadline = False
         if self._deadline_at is None:
             return timeout
         left = max(1, int(self._deadline_at - time.monotonic()) + 1)
+        self._by_deadline = timeout is None or left < timeout
         return left if timeout is None else min(timeout, left)
 
     async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None) -> Any:
@@ -186,6 +191,7 @@ class GradingExecute(Execute):
         self._check_assign_resources(resources)
         self._notebook_id = (resources or {}).get("nbgrader", {}).get("notebook", "notebook")
         self._deadline_at = time.monotonic() + self.deadline if self.deadline > 0 else None
+        self._by_deadline = False
         self._report: dict[str, Any] = {"status": "ok", "flags": [], "checks": {}, "faults": [],
                                         "probes_by_cell": {}, "cell_seconds": {},
                                         "sandboxed": self.sandboxed}
@@ -278,7 +284,7 @@ class GradingExecute(Execute):
     def _over_time(self) -> bool:
         """True (and noted) once the notebook's deadline has passed."""
         if self._deadline_at is not None and time.monotonic() >= self._deadline_at:
-            self._timed_out = True
+            self._timed_out = self._by_deadline = True
         return self._timed_out
 
     def _failed(self, status: str, index: int) -> tuple[str, int]:
@@ -305,9 +311,11 @@ class GradingExecute(Execute):
         """What happened, with the limit that was hit."""
         if status == "out-of-memory":
             return f"the kernel used more than {self.memory_limit_mb} MB of memory"
+        if status == "timeout" and (self._by_deadline or not self.timeout):
+            return (f"the notebook's time limit ({self.deadline:.0f} s, then "
+                    f"{self.recovery_time:.0f} s after a restart) was reached")
         if status == "timeout":
-            return f"the time limit was reached (at most {self.timeout} s per cell, and a " \
-                   "limit for the whole notebook)"
+            return f"the time limit of {self.timeout} s per cell was reached"
         return FAULTS[status]
 
     def _fault(self, status: str, index: int, not_run: list[int]) -> None:
@@ -373,8 +381,7 @@ class GradingExecute(Execute):
 
     def _probe_order(self, key: str) -> int:
         """When a probe of this (trusted, expect-mode) run was written."""
-        probe = read_probe(self.probe_dir, key)
-        return probe.order if probe is not None else -1
+        return probe_order(self.probe_dir, key)
 
     def _verify(self, cell: NotebookNode) -> None:
         """Compare the probes of one graded test cell with the expected ones, outside the kernel."""

@@ -58,7 +58,8 @@ def kernel_env(course: Course, device: str, threads: int) -> dict[str, str]:
     """Environment every grading kernel gets: device, grading flag, data cache, thread counts."""
     env = {"COURSE_DEVICE": device, "NBGRADER_EXECUTION": "autograde",
            "COURSE_DATA_DIR": str(data_dir(course)), "HF_HUB_OFFLINE": "1",
-           "TRANSFORMERS_OFFLINE": "1"}
+           "TRANSFORMERS_OFFLINE": "1",
+           "COURSE_RESULTS_FILE": "ladder.json"}  # recorded results stay in the kernel's folder
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         env[name] = str(threads)
     return env

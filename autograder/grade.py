@@ -27,7 +27,7 @@ from autograder.expected import SolutionRun, kernel_env, solution_run
 from autograder.feedback import invalid_notebook_html
 from autograder.probes import atomic_write
 from autograder.submissions import Submission, stage
-from autograder.tamper import static_flags, structural_flags
+from autograder.tamper import static_flags, structural_flags, withheld
 
 FAULT_ORDER = ("error", "out-of-memory", "kernel-died", "timeout")
 
@@ -122,13 +122,13 @@ def zero_result(course: Course, job: Job, status: str, flags: list[str], note: s
 
 
 def _result(job: Job, checks: dict[str, dict[str, Any]], status: str, flags: list[str],
-            sandboxed: bool, elapsed: float = 0.0) -> dict[str, Any]:
-    """The result record written to the results folder."""
+            sandboxed: bool, elapsed: float = 0.0, raw_total: float | None = None) -> dict[str, Any]:
+    """The result record written to the results folder (`raw_total`: the score before withholding)."""
     return {
         "student": job.student, "assignment": job.assignment, "digest": job.digest,
         "expected": Path(job.expected).name, "checks": checks,
         "total": round(sum(c["points"] for c in checks.values()), 6),
-        "max": round(sum(c["max"] for c in checks.values()), 6),
+        "max": round(sum(c["max"] for c in checks.values()), 6), "raw_total": raw_total,
         "status": status, "sandboxed": sandboxed, "flags": sorted(set(flags)),
         "elapsed": round(elapsed, 2),
     }
@@ -245,9 +245,32 @@ def grade_submission(course: Course, job: Job, options: GradeOptions) -> dict[st
             for name, check in checks.items():
                 if name.rsplit("/", 1)[-1] == grade_id:
                     check["note"] = note
-    result = _result(job, checks, status, flags, options.sandboxed, time.monotonic() - started)
+    raw_total = None
+    if graded["success"] and withheld(flags, options.sandboxed):
+        raw_total = round(sum(c["points"] for c in checks.values()), 6)
+        _withhold(course, job, checks)
+        status = "tampered"
+    result = _result(job, checks, status, flags, options.sandboxed, time.monotonic() - started,
+                     raw_total)
     write_result(course, result)
     return result
+
+
+def _withhold(course: Course, job: Job, checks: dict[str, dict[str, Any]]) -> None:
+    """Zero every check, here and in the gradebook (a manual score of 0, so formgrader agrees)."""
+    single = len({nb for nb, _, _ in test_cells(course, job.assignment)}) == 1
+    with Gradebook(course.config().CourseDirectory.db_url) as gradebook:
+        for notebook, grade_id, _ in test_cells(course, job.assignment):
+            check = checks[_check_name(notebook, grade_id, single)]
+            check["note"] = (f"withheld (was {check['points']:g}): graded without a sandbox, and "
+                             "the code reaches outside its notebook")
+            check["points"] = 0.0
+            try:
+                grade = gradebook.find_grade(grade_id, notebook, job.assignment, job.student)
+            except MissingEntry:
+                continue
+            grade.manual_score = 0.0
+        gradebook.db.commit()
 
 
 def staged_readonly(course: Course) -> list[list[str]]:

@@ -21,17 +21,17 @@ its own in the notebook's kernel: it may use the notebook's imports and function
 it makes inside its body. `check=` names the graded test cell that must lose points (default:
 the first graded test cell after the variant's solution cell).
 
-The variants are packed into as few submissions as possible (two variants share a submission
-only when no graded test cell depends on both), graded with `grade` in checks-only mode, and
-a submission's untouched exercises must keep full marks (so no kill is credited to the wrong
-variant).
+The variants are packed into as few submissions as possible (two mutants share a submission
+only when neither touches the other's check), graded with `grade` in checks-only mode, and a
+submission's untouched exercises must keep full marks (so no kill is credited to the wrong
+variant). An alternative that shares a check with another one in its submission is blamed too
+when that check loses points: a conservative verdict, never a lenient one.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib.util
-import inspect
 import shutil
 import sys
 import textwrap
@@ -61,17 +61,13 @@ class Variant:
 
 
 def _register(kind: str, label: str, check: str | None) -> Callable[[Any], Any]:
-    """Decorator factory: record the decorated function's source as a variant."""
+    """Decorator factory: record a variant (its source is read from the file by `load_variants`)."""
     if not isinstance(label, str) or not label.strip():
         raise TypeError(f"@{kind} needs a label saying what the variant does")
 
     def record(obj: Any) -> Any:
-        """Store the definition (decorators stripped) and return it unchanged."""
-        tree = ast.parse(textwrap.dedent(inspect.getsource(obj)))
-        node = tree.body[0]
-        lines = textwrap.dedent(inspect.getsource(obj)).splitlines()
-        source = "\n".join(lines[node.lineno - 1:node.end_lineno])
-        _COLLECTED.append(Variant(kind, obj.__name__, label.strip(), source, check))
+        """Note the definition and return it unchanged."""
+        _COLLECTED.append(Variant(kind, obj.__name__, label.strip(), "", check))
         return obj
 
     return record
@@ -87,6 +83,37 @@ def alternative(label: str) -> Callable[[Any], Any]:
     return _register("alternative", label, None)
 
 
+def _decorated(path: Path) -> list[tuple[str, str]]:
+    """(name, source without decorators) of every @mutant/@alternative definition, in file order.
+
+    Read from the file's syntax tree, not with `inspect`, which finds a class by name and so
+    would give every variant of a class the first one's source.
+    """
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    found: list[tuple[str, str]] = []
+
+    def marked(node: ast.AST) -> bool:
+        """Decorated with mutant(...) or alternative(...)."""
+        for decorator in getattr(node, "decorator_list", []):
+            func = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if getattr(func, "id", getattr(func, "attr", None)) in ("mutant", "alternative"):
+                return True
+        return False
+
+    def visit(node: ast.AST) -> None:
+        """Depth first, in source order (the order in which the decorators run)."""
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) \
+                    and marked(child):
+                body = textwrap.dedent("\n".join(lines[child.lineno - 1:child.end_lineno]))
+                found.append((child.name, body))
+            visit(child)
+
+    visit(ast.parse(text, filename=str(path)))
+    return found
+
+
 def load_variants(path: Path) -> list[Variant]:
     """Import a mutants file and return its variants, in file order."""
     if not path.is_file():
@@ -98,10 +125,17 @@ def load_variants(path: Path) -> list[Variant]:
     try:
         sys.modules[spec.name] = module
         spec.loader.exec_module(module)
-        return list(_COLLECTED)
+        variants = list(_COLLECTED)
     finally:
         sys.modules.pop(spec.name, None)
         _COLLECTED.clear()
+    sources = _decorated(path)
+    if [name for name, _ in sources] != [v.name for v in variants]:
+        raise ValueError(f"{path}: define variants with @mutant/@alternative directly on a def or "
+                         "class statement (no decorator aliases, no definitions built in loops)")
+    for variant, (_, source) in zip(variants, sources, strict=True):
+        variant.source = source
+    return variants
 
 
 def _grade_id(cell: nbformat.NotebookNode) -> str:
@@ -116,8 +150,8 @@ def _is_test(cell: nbformat.NotebookNode) -> bool:
 
 
 def _parse(source: str) -> ast.Module:
-    """A cell's source as Python (IPython magics removed)."""
-    lines = [line for line in source.splitlines() if line.lstrip()[:1] not in "%!"]
+    """A cell's source as Python, IPython magics blanked (so line numbers stay those of the cell)."""
+    lines = ["" if line.lstrip()[:1] in ("%", "!") else line for line in source.splitlines()]
     return ast.parse("\n".join(lines))
 
 
@@ -194,14 +228,26 @@ def plan(variants: list[Variant], shape: Layout) -> list[list[Variant]]:
         packed: list[list[Variant]] = []
         for variant in (v for v in variants if v.kind == kind):
             for batch in packed:
-                if all(v.name != variant.name and not (v.affected & variant.affected)
-                       and v.cell != variant.cell for v in batch):
+                if all(_compatible(v, variant) for v in batch):
                     batch.append(variant)
                     break
             else:
                 packed.append([variant])
         batches += packed
     return batches
+
+
+def _compatible(a: Variant, b: Variant) -> bool:
+    """Whether two variants may share a submission without muddling their verdicts.
+
+    Never two of one function. A mutant is judged on its own check alone, so two mutants may
+    share a submission unless one touches the other's check (both may break a third check that
+    uses both functions, such as a composed stemmer). Alternatives must leave every check at
+    full marks, so only their own function matters.
+    """
+    if a.name == b.name:
+        return False
+    return a.kind == "alternative" or (a.check not in b.affected and b.check not in a.affected)
 
 
 def splice(cell_source: str, variant: Variant) -> str:

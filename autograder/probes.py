@@ -191,6 +191,15 @@ def _load_arrays(data: bytes) -> dict[str, np.ndarray] | None:
     return arrays
 
 
+def probe_order(directory: str | Path, key: str) -> int:
+    """The write order recorded in a probe's JSON (-1 when unreadable); its arrays are not read."""
+    raw = _read_regular(Path(directory) / f"{key}.json", MAX_JSON_BYTES)
+    try:
+        return int(json.loads(raw)["order"]) if raw is not None else -1
+    except (ValueError, KeyError, TypeError):
+        return -1
+
+
 def read_probe(directory: str | Path, key: str) -> Probe | None:
     """Read a probe safely; None when it is missing or malformed."""
     directory = Path(directory)

@@ -11,7 +11,7 @@ from typing import Any
 from autograder.probes import atomic_write
 
 HEAD = ["student", "assignment"]
-TAIL = ["total", "max", "status", "sandboxed", "flags"]
+TAIL = ["total", "max", "raw_total", "status", "sandboxed", "flags"]
 
 
 def load(paths: list[Path]) -> list[dict[str, Any]]:
@@ -37,7 +37,9 @@ def rows(results: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, str]]
             if column not in checks:
                 checks.append(column)
             row[column] = _number(check["points"])
+        raw = result.get("raw_total")
         row.update(total=_number(result["total"]), max=_number(result["max"]),
+                   raw_total="" if raw is None else _number(raw),
                    status=result["status"], sandboxed="yes" if result["sandboxed"] else "no",
                    flags=";".join(result["flags"]))
         table.append(row)
@@ -86,7 +88,8 @@ def table(results: list[dict[str, Any]]) -> str:
     lines = [("student", "assignment", "score", "status", "flags")]
     for r in results:
         flags = ";".join(r["flags"])
-        lines.append((r["student"], r["assignment"], f"{_number(r['total'])}/{_number(r['max'])}",
+        raw = f" (withheld: {_number(r['raw_total'])})" if r.get("raw_total") is not None else ""
+        lines.append((r["student"], r["assignment"], f"{_number(r['total'])}/{_number(r['max'])}{raw}",
                       r["status"] + ("" if r["sandboxed"] else " (unsandboxed)"),
                       flags if len(flags) <= 60 else flags[:57] + "..."))
     widths = [max(len(line[i]) for line in lines) for i in range(4)]

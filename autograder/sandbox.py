@@ -2,7 +2,8 @@
 
 Only the kernel runs sandboxed; nbgrader and the grader stay outside. The sandbox sees the
 system's /usr, the Python installation and the venv, the course's `utils` and `autograder`
-packages (the latter as a staged copy holding only its code, never `autograder/work/`), the
+packages (under /opt/course-packages; `autograder` as a staged copy holding only its code, never
+`autograder/work/`), the
 read-only data cache, and, writable, the submission's scratch folder, its probe folder and the
 folder of the kernel's unix sockets (the kernel talks ZMQ over `ipc`, as TCP needs a network).
 """
@@ -45,19 +46,32 @@ def _system_binds() -> list[str]:
     return args
 
 
+INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap` or "
+                "`make system-deps`; Fedora: `sudo dnf install bubblewrap`; Arch: `sudo pacman -S "
+                "bubblewrap`); macOS has none: grade on Linux")
+
+
 @functools.cache
-def bwrap() -> str | None:
-    """The bwrap executable when it exists and can create a sandbox here, else None."""
+def problem() -> str:
+    """Why kernels cannot be sandboxed here ('' when bubblewrap works)."""
     path = shutil.which("bwrap")
     if path is None:
-        return None
+        return "bubblewrap (bwrap) is not installed"
     probe = [path, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
              *_system_binds(), "--proc", "/proc", "--dev", "/dev", "true"]
     try:
-        done = subprocess.run(probe, capture_output=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return path if done.returncode == 0 else None
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return f"bwrap could not run ({err})"
+    if done.returncode:
+        return (f"bwrap cannot create a sandbox here ({done.stderr.strip()[:200]}): unprivileged "
+                "user namespaces may be disabled")
+    return ""
+
+
+def bwrap() -> str | None:
+    """The bwrap executable when it exists and can create a sandbox here, else None."""
+    return None if problem() else shutil.which("bwrap")
 
 
 def _package_dir(name: str) -> Path | None:
@@ -71,7 +85,9 @@ def _package_dir(name: str) -> Path | None:
 def stage_packages(staging: Path) -> list[tuple[str, str]]:
     """Copy the `autograder` package's code to `staging`; the read-only binds the kernel needs.
 
-    The copy is bound under `PACKAGES`, which the sandboxed kernel's PYTHONPATH puts first.
+    `utils` and that copy are bound under `PACKAGES`, which the sandboxed kernel's PYTHONPATH
+    puts first, so the kernel imports the same `utils` as the grader (a checkout other than the
+    one the venv was installed from included).
     """
     venv, base = Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()
     binds = [(str(base), str(base)), (str(venv), str(venv))]
@@ -85,9 +101,8 @@ def stage_packages(staging: Path) -> list[tuple[str, str]]:
             copy.mkdir(parents=True)
             for source in folder.glob("*.py"):
                 shutil.copy2(source, copy / source.name)
-            binds.append((str(copy), f"{PACKAGES}/autograder"))
-        else:
-            binds.append((str(folder), str(folder)))
+            folder = copy
+        binds.append((str(folder), f"{PACKAGES}/{name}"))
     return binds
 
 

@@ -1,8 +1,13 @@
-"""Tamper evidence for the CSV's flags column (flags never change points; they ask for a look).
+"""Tamper evidence for the CSV's flags column, and the one flag rule that changes points.
 
 Structural flags compare a submission with its release: a locked cell edited, emptied or
 deleted (nbgrader restores it before running), a grade id renamed. Static flags scan the code a
-student wrote for the usual ways of subverting checks in a shared kernel.
+student wrote for the usual ways of subverting checks in a shared kernel, and for ways of
+reaching outside the notebook (paths, the shell, the environment, the grader's internals).
+
+Flags ask a TA for a look; they never add points. Sandboxed, nothing outside the notebook is
+visible, so flags change nothing. Unsandboxed (`grade --no-sandbox`), a submission flagged as
+reaching outside (`OUTSIDE`) has its points withheld: nothing proves it did not read the answers.
 """
 
 from __future__ import annotations
@@ -27,10 +32,25 @@ STATIC_PATTERNS = {
     "sys.modules": r"\bsys\s*\.\s*modules\b",
     "builtins": r"\b__builtins__\b|\bbuiltins\b",
     "__eq__": r"__(eq|ne|bool|array_ufunc|array_function|torch_function)__",
-    "solutions-path": r"\bsolutions\b",
-    "outside-path": r"""['"](/[\w.~-]|\.\./|~/)""",
-    "grader-internals": r"COURSE_PROBE|\bautograder\b|compare_with_solution|NBGRADER_EXECUTION",
+    "grader-internals": r"\bautograder\b|\bcompare_with_solution\b|COURSE_PROBE|COURSE_SOLUTIONS",
+    "shell": r"\bsubprocess\b|\bos\s*\.\s*(system|popen|exec\w*|spawn\w*|fork)\b|\bgetppid\b|"
+             r"\bpty\b|^\s*!|%%?(sx|system|bash|sh|script)\b",
+    "environment": r"\benviron\b|\bgetenv\b|\bexpanduser\b|\.\s*home\s*\(|\bchdir\b",
 }
+# Patterns searched in string literals only (honest code names variables freely).
+STRING_PATTERNS = {
+    "solutions-path": r"(^|[/\\])solutions([/\\]|$)",
+    "outside-path": r"^(/[\w.~-]|~|\.\.([/\\]|$))|[/\\]\.\.([/\\]|$)",
+}
+# Flags that mean "reached outside its own notebook": without the sandbox nothing proves that
+# such a submission did not read the answers, so its points are withheld (see `withheld`).
+OUTSIDE = ("static:solutions-path", "static:outside-path", "static:grader-internals",
+           "static:shell", "static:environment")
+
+
+def withheld(flags: list[str], sandboxed: bool) -> bool:
+    """Whether a submission's points are withheld: unsandboxed and flagged as reaching outside."""
+    return not sandboxed and any(flag in OUTSIDE for flag in flags)
 
 
 def _cells(nb: dict[str, Any]) -> list[dict[str, Any]]:
@@ -92,19 +112,39 @@ def structural_flags(submitted: dict[str, Any], release: dict[str, Any]) -> list
     return flags
 
 
-def _code_only(source: str) -> str:
-    """Python source without comments (IPython magics and other oddities kept as text)."""
+def _split_code(source: str) -> tuple[str, list[str]]:
+    """(code without comments and strings, the string literals) of Python source."""
     try:
-        tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)
-                  if t.type != tokenize.COMMENT]
-        return tokenize.untokenize(tokens)
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError):
-        return source
+        return source, []
+    strings = [t.string for t in tokens if t.type == tokenize.STRING]
+    kept = [(t.type, '""') if t.type == tokenize.STRING else (t.type, t.string)
+            for t in tokens if t.type != tokenize.COMMENT]
+    try:
+        return tokenize.untokenize(kept), [_literal(s) for s in strings]
+    except ValueError:
+        return source, strings
+
+
+def _literal(token: str) -> str:
+    """The text inside a string token (prefixes and quotes removed)."""
+    body = token.lstrip("rRbBuUfF")
+    quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
+    return body[len(quote):-len(quote)] if len(body) >= 2 * len(quote) else body
 
 
 def static_flags(submitted: dict[str, Any], release: dict[str, Any]) -> list[str]:
     """Suspicious constructs in the code cells a student wrote or changed."""
     given = {_source(c) for c in _cells(release)}
-    code = "\n".join(_code_only(_source(c)) for c in _cells(submitted)
-                     if c.get("cell_type") == "code" and _source(c) not in given)
-    return [f"static:{name}" for name, pattern in STATIC_PATTERNS.items() if re.search(pattern, code)]
+    code, strings = [], []
+    for cell in _cells(submitted):
+        if cell.get("cell_type") == "code" and _source(cell) not in given:
+            text, literals = _split_code(_source(cell))
+            code.append(text)
+            strings += literals
+    joined = "\n".join(code)
+    flags = [name for name, pattern in STATIC_PATTERNS.items() if re.search(pattern, joined, re.M)]
+    flags += [name for name, pattern in STRING_PATTERNS.items()
+              if any(re.search(pattern, s.strip()) for s in strings)]
+    return [f"static:{name}" for name in sorted(flags)]

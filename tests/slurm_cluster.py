@@ -12,34 +12,12 @@ import time
 from pathlib import Path
 
 BINARIES = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "sinfo")
-PACKAGES = ("slurm-wlm", "munge")
 
 
 def missing_binaries() -> list[str]:
     """The Slurm/munge programs not found on PATH (or in /usr/sbin)."""
     path = os.environ.get("PATH", "") + os.pathsep + "/usr/sbin:/sbin"
     return [b for b in BINARIES if shutil.which(b, path=path) is None]
-
-
-def install() -> str:
-    """Try `apt-get install slurm-wlm munge` (root only); returns why it could not, or ''."""
-    if not missing_binaries():
-        return ""
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        return f"{', '.join(missing_binaries())} missing, and apt-get is unavailable or needs root"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install_cmd = ["apt-get", "install", "-y", "-qq", *PACKAGES]
-    for commands in ([install_cmd], [["apt-get", "update", "-qq"], install_cmd]):
-        done = None
-        for command in commands:
-            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600,
-                                  check=False)
-            if done.returncode:
-                break
-        if done is not None and done.returncode == 0 and not missing_binaries():
-            return ""
-    tail = (done.stderr or done.stdout).strip()[-300:] if done is not None else ""
-    return f"apt-get install {' '.join(PACKAGES)} failed: {tail}"
 
 
 def free_port() -> int:

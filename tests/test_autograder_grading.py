@@ -1,7 +1,10 @@
 """End to end: a planted class graded by `python -m autograder grade` on the sample assignment.
 
-Every fault gets the points of the checks before it and a status; every planted tamper scores no
-more than an honest blank and is flagged; re-runs are idempotent; a kill mid-batch loses nothing.
+The class is graded twice: sandboxed (where bubblewrap works) and with --no-sandbox. In both
+modes a fault costs at most the exercise whose cell caused it (a heavy or slow demo cell costs
+nothing); every planted tamper scores no more than an honest blank and is flagged; a submission
+that reaches outside its notebook unsandboxed has its points withheld (raw score kept); honest
+code keeps full marks; re-runs are idempotent; a kill mid-batch loses nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import nbformat
 import psutil
 import pytest
 
+from autograder import sandbox
 from autograder.course import Course
 from autograder.demo import fill, solution_sources
 from autograder.release import generate
@@ -70,11 +74,24 @@ TAMPERS = {
     "t_exit": "import os\nos._exit(0)",
     "t_sysexit": "import sys\nsys.exit()",
 }
+HEAVY_DEMO = """def normalize_rows(x):
+    if len(x) > 1000:  # only the demo cell's big input: correct, but wasteful
+        waste = np.ones((len(x), 100_000))
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.where(norms > 0, x / np.where(norms > 0, norms, 1), 0.0).astype(x.dtype)"""
+SLOW_DEMO = HEAVY_DEMO.replace("waste = np.ones((len(x), 100_000))", "import time; time.sleep(3600)")
+LOOP_FIRST = """def normalize_rows(x):
+    while len(x) == 6:  # the first hidden case loops forever
+        pass
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.where(norms > 0, x / np.where(norms > 0, norms, 1), 0.0).astype(x.dtype)"""
 # student: (total, status, required flag or None); tampers must be <= blank and flagged.
 EXPECTED = {
     "perfect": (5, "ok", None), "blank": (0, "ok", None), "first_half": (4, "ok", None),
     "wrong_hidden": (3, "ok", None), "warner": (5, "ok", None), "printer": (3, "ok", None),
     "visible_fail": (3, "ok", None), "looper": (4, "timeout", None),
+    "heavy_demo": (5, "out-of-memory", None), "slow_demo": (5, "timeout", None),
+    "loop_first": (3, "timeout", None),
     "exiter": (2, "kernel-died", "static:os._exit"), "segfault": (2, "kernel-died", None),
     "hog": (2, "out-of-memory", None), "invalid": (0, "invalid-notebook", None),
     "t_eq": (0, "tampered", "static:__eq__"), "t_subclass": (0, "tampered", "static:__eq__"),
@@ -92,6 +109,9 @@ EXPECTED = {
     "t_solutions": (0, "tampered", "static:solutions-path"),
     "t_peer": (0, "tampered", "static:outside-path"),
 }
+# What reading the answers earned before it was withheld (unsandboxed: the read succeeds).
+RAW = {"unsandboxed": {"t_solutions": "2", "t_peer": "2", "t_noop_reference": "0"}, "sandboxed": {}}
+MODES = {"sandboxed": [], "unsandboxed": ["--no-sandbox"]}
 
 
 def _cell(nb: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
@@ -122,6 +142,9 @@ def build_class(course: Course, folder: Path) -> dict[str, Path]:
         "segfault": fill(release, solution, first,
                          extra={"cosine_scores": "import ctypes\nctypes.string_at(0)"}),
         "hog": fill(release, solution, first, extra={"cosine_scores": "hog = np.ones(400_000_000)"}),
+        "heavy_demo": fill(release, {**solution, "normalize_rows": HEAVY_DEMO}, EXERCISES),
+        "slow_demo": fill(release, {**solution, "normalize_rows": SLOW_DEMO}, EXERCISES),
+        "loop_first": fill(release, {**solution, "normalize_rows": LOOP_FIRST}, EXERCISES),
     }
     for name, code in TAMPERS.items():
         nbs[name] = fill(release, {**solution, "normalize_rows": code}, ["normalize_rows"])
@@ -172,21 +195,26 @@ def read_csv(path: Path) -> dict[str, dict[str, str]]:
         return {row["student"]: row for row in csv.DictReader(handle)}
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Course, Path, dict[str, Path]]:
-    """The planted class, graded once (sandboxed, 2 workers, short limits)."""
-    base = tmp_path_factory.mktemp("grading")
+@pytest.fixture(scope="module", params=list(MODES))
+def graded(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> tuple[Course, Path, str]:
+    """The planted class, graded once per mode (2 workers, short limits)."""
+    mode = request.param
+    if mode == "sandboxed" and sandbox.bwrap() is None:
+        pytest.skip(f"sandboxed grading needs bubblewrap: {sandbox.problem()} (make system-deps)")
+    base = tmp_path_factory.mktemp(f"grading-{mode}")
     shutil.copytree(SAMPLE / "solutions", base / "root" / "solutions")
     course = Course(base / "root", base / "work")
     course.work.mkdir()
-    paths = build_class(course, base / "class")
-    grade(course, base / "class", "--workers", "2", "--timeout", "25", "--memory-limit", "1500")
-    return course, base / "class", paths
+    build_class(course, base / "class")
+    grade(course, base / "class", *MODES[mode], "--workers", "2", "--timeout", "25",
+          "--memory-limit", "1500")
+    return course, base / "class", mode
 
 
 @pytest.mark.slow
 def test_each_planted_submission_gets_its_score_status_and_flags(graded: Any) -> None:
-    course, _, _ = graded
+    course, _, mode = graded
     rows = read_csv(course.work / "grades.csv")
     assert set(rows) == set(EXPECTED)
     problems = []
@@ -198,11 +226,32 @@ def test_each_planted_submission_gets_its_score_status_and_flags(graded: Any) ->
                             f"expected {total} {status} {flag}")
         if student.startswith("t_") and (float(row["total"]) > float(rows["blank"]["total"]) or not flags):
             problems.append(f"{student}: a tamper must score <= blank and be flagged: {row}")
+        if row["raw_total"] != RAW[mode].get(student, ""):
+            problems.append(f"{student}: raw_total {row['raw_total']!r}, expected "
+                            f"{RAW[mode].get(student, '')!r}")
     assert not problems, "\n".join(problems)
     assert rows["perfect"]["flags"] == "" and rows["blank"]["flags"] == ""
-    assert {row["sandboxed"] for row in rows.values()} - {"no"} == {"yes"}
+    assert {row["sandboxed"] for s, row in rows.items() if s != "invalid"} == \
+        {"yes" if mode == "sandboxed" else "no"}
     assert list(rows["perfect"])[:5] == ["student", "assignment", "test_normalize_rows",
                                          "test_cosine_scores", "test_recall_at_k"]
+
+
+@pytest.mark.slow
+def test_a_fault_costs_only_its_own_exercise_and_says_which_limit(graded: Any) -> None:
+    course, _, _ = graded
+    rows = read_csv(course.work / "grades.csv")
+    assert [rows["loop_first"][c] for c in ("test_normalize_rows", "test_cosine_scores",
+                                             "test_recall_at_k")] == ["0", "2", "1"]
+    for student in ("heavy_demo", "slow_demo"):
+        assert rows[student]["total"] == rows[student]["max"] == "5", rows[student]
+    pages = {s: html.unescape(re.sub(r"<[^>]*>", "", (course.work / "feedback" / s / "01_sample" /
+                                                       "sample.html").read_text()))
+             for s in ("heavy_demo", "slow_demo", "loop_first")}
+    assert "more than 1500 MB of memory while this cell ran" in pages["heavy_demo"]
+    assert "the grader restarted the kernel" in pages["heavy_demo"]
+    assert "the notebook's time limit (25 s, then" in pages["slow_demo"]
+    assert "not run: demo cells are skipped after a restart" in pages["loop_first"]
 
 
 @pytest.mark.slow
@@ -226,18 +275,18 @@ def test_feedback_explains_failures_but_never_shows_hidden_tests(graded: Any) ->
 
 @pytest.mark.slow
 def test_regrading_is_idempotent(graded: Any, tmp_path: Path) -> None:
-    course, folder, _ = graded
+    course, folder, mode = graded
     before = (course.work / "grades.csv").read_bytes()
-    again = grade(course, folder, "--workers", "2")
+    again = grade(course, folder, *MODES[mode], "--workers", "2")
     assert f"skipped {len(EXPECTED)} already graded" in again.stdout
     assert (course.work / "grades.csv").read_bytes() == before
     subset = tmp_path / "subset"
-    for student in ("perfect", "wrong_hidden", "t_patch", "exiter"):
+    for student in ("perfect", "wrong_hidden", "t_patch", "exiter", "t_solutions"):
         shutil.copytree(folder / student, subset / student)
-    grade(course, subset, "--force", "--workers", "2", "--csv", str(tmp_path / "again.csv"),
-          "--timeout", "25", "--memory-limit", "1500")
+    grade(course, subset, *MODES[mode], "--force", "--workers", "2", "--csv",
+          str(tmp_path / "again.csv"), "--timeout", "25", "--memory-limit", "1500")
     old, new = read_csv(course.work / "grades.csv"), read_csv(tmp_path / "again.csv")
-    assert set(new) == {"perfect", "wrong_hidden", "t_patch", "exiter"}
+    assert set(new) == {"perfect", "wrong_hidden", "t_patch", "exiter", "t_solutions"}
     assert all(new[s] == old[s] for s in new)
 
 
@@ -300,13 +349,42 @@ def test_shards_merge_into_the_same_csv(flat_class: Any) -> None:
     assert merged.read_bytes() == expected.read_bytes()
 
 
-def test_honest_code_raises_no_static_flag() -> None:
+HONEST = [
+    'def paths(parts):\n    """Join with slashes; compare tuples."""\n'
+    '    key = "/".join(parts)  # not a path outside the sandbox\n'
+    '    return key, sorted(parts) == list(parts), f"{key}/x"\n',
+    "solutions = np.linalg.solve(a, b)  # the solutions of a linear system\n",
+    'print(f"{len(solutions)} solutions found; ratio {3 / 4:.2f}")\n',
+    'label = "red/green"; path = "figures/roc.png"; s = "a.b" + "/" + "c"\n',
+    "for word in caption.lower().split():\n    counts[word] = counts.get(word, 0) + 1\n",
+    "if utils.is_grading():\n    EPOCHS = 1\n",
+    'scores = torch.einsum("...qd,...kd->...qk", q, k); print("...")\n',
+]
+SNEAKY = {
+    "open('/work/other/sub.ipynb')": "static:outside-path",
+    "open('../../solutions/01_sample/sample.ipynb')": "static:outside-path",
+    "os.listdir('..')": "static:outside-path",
+    "from pathlib import Path\nPath('..') / 'solutions'": "static:solutions-path",
+    "import subprocess\nsubprocess.run(['cat', 'x'])": "static:shell",
+    "!cat sample.ipynb": "static:shell",
+    "import os\nos.environ['COURSE_DATA_DIR']": "static:environment",
+    "import autograder.probes": "static:grader-internals",
+}
+
+
+@pytest.mark.parametrize("code", HONEST)
+def test_honest_code_raises_no_static_flag(code: str) -> None:
     from autograder import tamper
 
-    honest = ('def paths(parts):\n    """Join with slashes; compare tuples."""\n'
-              '    key = "/".join(parts)  # not a path outside the sandbox\n'
-              '    return key, sorted(parts) == list(parts), f"{key}/x"\n')
-    submitted = {"cells": [{"cell_type": "code", "source": honest, "metadata": {}}]}
+    submitted = {"cells": [{"cell_type": "code", "source": code, "metadata": {}}]}
     assert tamper.static_flags(submitted, {"cells": []}) == []
-    sneaky = {"cells": [{"cell_type": "code", "source": "open('/work/other/sub.ipynb')", "metadata": {}}]}
-    assert tamper.static_flags(sneaky, {"cells": []}) == ["static:outside-path"]
+
+
+@pytest.mark.parametrize(("code", "flag"), list(SNEAKY.items()))
+def test_reaching_outside_is_flagged_and_withheld_only_unsandboxed(code: str, flag: str) -> None:
+    from autograder import tamper
+
+    flags = tamper.static_flags({"cells": [{"cell_type": "code", "source": code, "metadata": {}}]},
+                                {"cells": []})
+    assert flag in flags
+    assert tamper.withheld(flags, sandboxed=False) and not tamper.withheld(flags, sandboxed=True)

@@ -9,9 +9,11 @@ import nbformat
 import pytest
 
 from autograder import batch, sandbox
+from autograder.cli import main
 from autograder.execute import GradingExecute
 
-pytestmark = pytest.mark.skipif(sandbox.bwrap() is None, reason="bubblewrap (bwrap) is not usable here")
+needs_bwrap = pytest.mark.skipif(sandbox.bwrap() is None,
+                                 reason=f"{sandbox.problem()} (make system-deps installs it)")
 
 REPO = Path(__file__).resolve().parent.parent
 PROBES = {
@@ -49,6 +51,7 @@ def run(tmp_path: Path, sources: dict[str, str], **traits: object) -> dict[str, 
     return {n: c.outputs for n, c in zip(names, nb.cells, strict=True)}
 
 
+@needs_bwrap
 def test_student_code_cannot_reach_secrets_or_the_network(tmp_path: Path) -> None:
     outputs = run(tmp_path, {**PROBES, **ALLOWED})
     for name in PROBES:
@@ -61,6 +64,7 @@ def test_student_code_cannot_reach_secrets_or_the_network(tmp_path: Path) -> Non
         assert "ok" in text and not any(o.output_type == "error" for o in outputs[name]), name
 
 
+@needs_bwrap
 def test_the_staged_package_copy_holds_code_only(tmp_path: Path) -> None:
     binds = dict(map(tuple, sandbox.stage_packages(tmp_path)))
     staged = tmp_path / "autograder"
@@ -69,21 +73,31 @@ def test_the_staged_package_copy_holds_code_only(tmp_path: Path) -> None:
     assert not (staged / "work").exists()
 
 
-def test_without_bwrap_grading_falls_back_and_says_so(monkeypatch: pytest.MonkeyPatch,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setattr(sandbox, "bwrap", lambda: None)
+def test_without_bwrap_grade_refuses_in_one_line_unless_told_no_sandbox(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+    monkeypatch.setattr(sandbox, "problem", lambda: "bubblewrap (bwrap) is not installed")
+    code = main(["grade", str(tmp_path), "--course-dir", str(tmp_path / "work")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1, err
+    for words in ("bubblewrap (bwrap) is not installed", "Debian/Ubuntu",
+                  "dnf install bubblewrap", "macOS", "--no-sandbox"):
+        assert words in err
     with caplog.at_level(logging.WARNING, logger="autograder"):
-        assert batch.sandbox_available(True) is False
-    assert "WITHOUT a sandbox" in caplog.text
+        assert batch.sandbox_available(False) is False
+    assert "WITHOUT a sandbox" in caplog.text and "withheld" in caplog.text
 
 
+@needs_bwrap
 def test_work_folder_inside_the_package_works(tmp_path: Path) -> None:
     """The default work folder (autograder/work/) lies inside the package the kernel imports."""
     inside = REPO / "autograder" / "work" / f"test-sandbox-{tmp_path.name}"
     try:
-        outputs = run(inside, {"imports": "import autograder.reference as r; print(r.__file__)"})
-        text = "".join(o.get("text", "") for o in outputs["imports"])
-        assert text.startswith(f"{sandbox.PACKAGES}/autograder/"), outputs["imports"]
+        outputs = run(inside, {"imports": "import autograder.reference as r, utils\n"
+                                          "print(r.__file__); print(utils.__file__)"})
+        text = "".join(o.get("text", "") for o in outputs["imports"]).split()
+        assert text[0].startswith(f"{sandbox.PACKAGES}/autograder/"), outputs["imports"]
+        assert text[1] == f"{sandbox.PACKAGES}/utils/__init__.py", outputs["imports"]
     finally:
         import shutil
 

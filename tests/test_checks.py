@@ -112,3 +112,21 @@ def test_peak_memory_is_measured_and_limited() -> None:
     assert checks.check_peak_memory(lambda: int(np.ones(1000).sum()), limit_mb=1) == 1000
     with pytest.raises(CheckFailed, match=r"allocated 76 MB at its peak, more than the 50 MB"):
         checks.check_peak_memory(lambda: np.ones(10_000_000).sum(), limit_mb=50, name="the call")
+
+
+def test_items_name_the_first_difference() -> None:
+    checks.check_items(["a", "bird", "."], ["a", "bird", "."], name="tokens")
+    checks.check_items((("e", "s"), ("es", "t")), [("e", "s"), ("es", "t")], name="merges")
+    with pytest.raises(CheckFailed, match=r"tokens differs at item 1: got 'birds', expected 'bird'"):
+        checks.check_items(["a", "birds", "."], ["a", "bird", "."], name="tokens")
+    with pytest.raises(CheckFailed, match=r"tokens has 2 items, expected 3: got \['a', 'bird'\]"):
+        checks.check_items(["a", "bird"], ["a", "bird", "."], name="tokens")
+    with pytest.raises(CheckFailed, match="tokens should be a list, but it is str 'a bird'"):
+        checks.check_items("a bird", ["a", "bird"], name="tokens")
+    with pytest.raises(CheckFailed, match=r"m\[0\] is list \['e', 's'\], expected a tuple.*Hint: tuples"):
+        checks.check_items([["e", "s"]], [("e", "s")], name="m", hint="tuples")
+    with pytest.raises(CheckFailed, match=r"flags\[1\] is int 1, expected a bool True"):
+        checks.check_items([True, 1], [True, True], name="flags")
+    long = [str(i) for i in range(20)]
+    with pytest.raises(CheckFailed, match=r"\.\.\.\]"):
+        checks.check_items(long[:-1], long, name="long")

@@ -1,4 +1,4 @@
-"""Mutation tests of every notebook's checks (DESIGN: the notebook pattern; autograder/mutation.py).
+"""Mutation tests of every notebook's checks (solutions/AUTHORING.md; autograder/mutation.py).
 
 Every graded function ships with mutants (plausible wrong answers) and alternatives (different
 right answers) in tests/mutants/<assignment>.py; graded through the real grader, every mutant
@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import mutation
+from autograder import mutation, tamper
 from autograder.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +39,21 @@ def test_every_graded_function_has_mutants_and_alternatives(assignment: str) -> 
                for kind in ("mutant", "alternative")
                if not any(v.kind == kind and v.name == name for v in variants)]
     assert not missing, f"tests/mutants/{assignment}.py lacks: {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_correct_code_raises_no_tamper_flag(assignment: str) -> None:
+    """The solutions and every alternative are honest code: no static flag may fire on them."""
+    notebook = Course(ROOT).solution_notebooks(assignment)[0]
+    honest = list(mutation.layout(notebook).solutions.values())
+    honest += [v.source for v in mutation.load_variants(ROOT / "tests" / "mutants" / f"{assignment}.py")
+               if v.kind == "alternative"]
+    flagged = {}
+    for source in honest:
+        flags = tamper.static_flags({"cells": [{"cell_type": "code", "source": source}]}, {"cells": []})
+        if flags:
+            flagged[source.splitlines()[0]] = flags
+    assert not flagged, f"honest code of {assignment} raises tamper flags: {flagged}"
 
 
 @pytest.mark.slow

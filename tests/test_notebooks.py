@@ -1,4 +1,4 @@
-"""The course notebooks: paired sources in sync, no outputs committed, the anatomy of DESIGN.md."""
+"""The course notebooks: paired sources in sync, no outputs committed, the anatomy of solutions/AUTHORING.md."""
 
 from __future__ import annotations
 
@@ -74,3 +74,19 @@ def test_anatomy(path):
         hidden = cell.source.split("### BEGIN HIDDEN TESTS")
         assert len(hidden) == 2 and "compare_with_solution(" in hidden[1], (
             f"{_nbgrader(cell)['grade_id']}: every graded check compares with the solution in a hidden part")
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.parent.name)
+def test_the_grading_limits_stated_are_the_configured_ones(path):
+    from traitlets.config import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT / "autograder")).load_config()
+    intro = " ".join(nbformat.read(path, as_version=4).cells[0].source.split())
+    minutes = config.Execute.timeout / 60
+    assert f"stops a cell after {minutes:g} minutes" in intro, (
+        f"the introduction must state the grader's per-cell limit ({minutes:g} minutes)")
+    from autograder.grade import GradeOptions
+
+    gigabytes = GradeOptions().memory_mb / 1024
+    assert f"more than {gigabytes:g} GB" in intro, (
+        f"the introduction must state the grader's memory limit ({gigabytes:g} GB)")

@@ -175,6 +175,32 @@ def check_equal(actual: Any, expected: Any, name: str = "result", hint: str = ""
             hint))
 
 
+def _shown(items: Sequence[Any], limit: int = 12) -> str:
+    """A list written out for a message, cut after `limit` items."""
+    shown = ", ".join(repr(v) for v in list(items)[:limit])
+    return f"[{shown}{', ...' if len(items) > limit else ''}]"
+
+
+def check_items(actual: Any, expected: Sequence[Any], name: str = "result", hint: str = "") -> None:
+    """Check a list (or tuple) of plain values, e.g. tokens, stems or merges, item by item.
+
+    Fails when `actual` is not a list or tuple, has another length, or differs in an item; the
+    message names the first differing item and shows both lists.
+    """
+    if type(actual) not in (list, tuple):
+        raise CheckFailed(_hinted(f"{name} should be a list, but it is {_describe(actual)}", hint))
+    if len(actual) != len(expected):
+        raise CheckFailed(_hinted(f"{name} has {len(actual)} items, expected {len(expected)}: "
+                                  f"got {_shown(actual)}, expected {_shown(expected)}", hint))
+    for i, (got, want) in enumerate(zip(actual, expected, strict=True)):
+        if type(got) is not type(want) and not (isinstance(got, str) and isinstance(want, str)):
+            raise CheckFailed(_hinted(f"{name}[{i}] is {_describe(got)}, expected a "
+                                      f"{type(want).__name__} {want!r}", hint))
+        if not bool(got == want):
+            raise CheckFailed(_hinted(f"{name} differs at item {i}: got {got!r}, expected {want!r} "
+                                      f"(got {_shown(actual)}, expected {_shown(expected)})", hint))
+
+
 def check_array(
     x: Any,
     kind: str | None = None,

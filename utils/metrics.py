@@ -18,6 +18,12 @@ scoring exactly that score (itself included) and `hits` the correct ones among t
 correct candidate lands at position `better + J`, where J is the position of the first of `hits`
 marked items in a random order of `tied` items: P(J > m) = C(tied - hits, m) / C(tied, m) and
 E[J] = (tied + 1) / (hits + 1). Median and mean rank are taken over the queries' expected ranks.
+
+Median rank convention: the plain median (`np.median`: with an even number of queries, the mean
+of the two middle ranks, and expected ranks may be fractional under ties). VSE++-style code
+reports `np.floor(np.median(ranks)) + 1` over 0-based integer ranks, i.e. the floor of the
+median; the two agree whenever the median is a whole number, and otherwise differ by less than
+1 (by exactly 0.5 when ranks are integers and the two middle ones differ by one).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@
 #
 #   autograder/runners/gpu_check.sh [ASSIGNMENT...]      (on a machine with an NVIDIA GPU)
 #
-# Environment: PYTHON (default .venv/bin/python), COURSE_ROOT (default: this repository).
+# Environment: PYTHON (default .venv/bin/python), COURSE_ROOT (default: this repository),
+# NO_SANDBOX=1 to grade without bubblewrap (grade refuses otherwise where it is missing).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 PY=${PYTHON:-$REPO/.venv/bin/python}
@@ -41,6 +42,7 @@ PYEOF
     for DEVICE in cpu cuda; do
         "$PY" -m autograder grade "$WORK/class-$A" --root "$ROOT" --assignment "$A" \
             --device "$DEVICE" --course-dir "$WORK/$DEVICE" --csv "$WORK/$A-$DEVICE.csv" \
+            ${NO_SANDBOX:+--no-sandbox} \
             > "$WORK/$A-$DEVICE.log" 2>&1 || { echo "$A: grading on $DEVICE failed:"; tail -20 "$WORK/$A-$DEVICE.log"; status=1; continue 2; }
     done
     "$PY" - "$WORK" "$A" "$ROOT" <<'PYEOF' || status=1

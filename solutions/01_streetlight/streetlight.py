@@ -16,7 +16,7 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false}
 # # 01 · The streetlight: retrieval with hand-made features
 #
-# *From the Streetlight to CLIP — notebook 1 of 6*
+# *From the Streetlight to CLIP — notebook 1 of 7*
 #
 # A man searches the pavement under a streetlight. *"Did you lose your keys here?"* — *"No, over
 # there in the dark, but this is where the light is."* Image–text retrieval began the same way:
@@ -799,7 +799,7 @@ with utils.skip_until_done():
 # %% [markdown]
 # ### Record your rung of the ladder
 #
-# Your test metrics are saved with `utils.results`; notebooks 02–06 read them back to draw the
+# Your test metrics are saved with `utils.results`; notebooks 02–07 read them back to draw the
 # ladder you climb through the series.
 
 # %%
@@ -815,4 +815,4 @@ with utils.skip_until_done():
 # * A rule on one colour and one word ties almost everything: it can only split the test set in two.
 # * Colour bins + bag of words + co-occurrence $\theta_{ij} = \#(i,j)/(\#i+\#j)$ is a real, trainable linear model, scored for a whole test set with one float32 product $A\theta B^\top$.
 # * It works **where the light is**: large colour regions — scenes — and, more weakly, the colours of objects. Objects are found only through their typical backgrounds, and relations not at all — not for lack of data, but because its features cannot see shapes or positions.
-# * Next: notebook 02 looks harder at the words (tokens, stems, vocabulary size); notebooks 03–06 change what the features can see.
+# * Next: notebook 02 looks harder at the words (tokens, stems, vocabulary size); notebooks 03–07 change what the features can see.
