@@ -85,6 +85,7 @@ from utils.train import fit
 
 utils.set_seed(0)
 device = utils.get_device()
+torch.set_num_threads(1)  # small models: on a shared CPU, more threads mostly wait for each other
 print(f"device: {device} | grading: {utils.is_grading()} | torch threads: {torch.get_num_threads()}")
 
 # %% tags=["parameters"]
@@ -95,9 +96,9 @@ WIDTH = 32               # channels of the image tower's first conv (then 2x, 4x
 D_MODEL, N_HEADS, N_LAYERS, MAX_LEN = 64, 4, 2, 16  # the text tower
 BATCH_SIZE = 256
 LR = 2e-3
-EPOCHS = 10              # passes over the 8,000 training images, one random caption each
-HARD_NEGATIVE_EPOCHS = 3  # fine-tuning with swapped captions as extra negatives
-LIT_CAPTIONS = 4000      # training captions encoded once by the locked MiniLM text tower
+EPOCHS = 8               # passes over the 8,000 training images, one random caption each
+HARD_NEGATIVE_EPOCHS = 2  # fine-tuning with swapped captions as extra negatives
+LIT_CAPTIONS = 2000      # training captions encoded once by the locked MiniLM text tower
 LIT_EPOCHS = 3
 TOP_K = 5
 if device.type == "cuda":  # the larger GPU configuration
