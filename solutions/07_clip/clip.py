@@ -98,8 +98,8 @@ BATCH_SIZE = 256
 LR = 2e-3
 EPOCHS = 8               # passes over the 8,000 training images, one random caption each
 HARD_NEGATIVE_EPOCHS = 2  # fine-tuning with swapped captions as extra negatives
-LIT_CAPTIONS = 2000      # training captions encoded once by the locked MiniLM text tower
-LIT_EPOCHS = 3
+LIT_CAPTIONS = 3000      # training captions encoded once by the locked MiniLM text tower
+LIT_EPOCHS = 8
 TOP_K = 5
 if device.type == "cuda":  # the larger GPU configuration
     EPOCHS, HARD_NEGATIVE_EPOCHS, LIT_CAPTIONS, LIT_EPOCHS = 40, 8, 40_000, 10
@@ -1251,8 +1251,11 @@ def binding_figure() -> None:
     """Binding accuracy by kind of swap: ours and the published anchors."""
     rows = {**binding_table, **PUBLISHED}
     values = {name: {k: 100 * v[k] for k in ("attribute swaps", "relation swaps")} for name, v in rows.items()}
-    plots.group_bars(values, title="Binding: true vs swapped caption (Scenes binding split; ARO anchors)",
-                     ylabel="accuracy (%)", chance=50)
+    fig = plots.group_bars(values, title="Binding: true vs swapped caption (Scenes binding split; ARO anchors)",
+                           ylabel="accuracy (%)", chance=50)
+    fig.set_size_inches(9, 3.8)
+    fig.axes[0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars, not over them
+    fig.tight_layout()
     plt.show()
 
 
@@ -1287,7 +1290,7 @@ with utils.skip_until_done():
 # shipped offline in a pip package (`utils.pretrained.load_minilm`). Its 384-d embeddings of the
 # captions are computed once; only the image tower and a linear projection of the text side
 # (384 → 64) are trained. To fit the CPU budget the image tower starts from mini-CLIP's (it
-# already sees objects and colours) and is re-aligned to MiniLM's space on 4,000 training pairs.
+# already sees objects and colours) and is re-aligned to MiniLM's space on 3,000 training pairs.
 # Its text side knows English that Scenes never used.
 
 # %%
