@@ -2,12 +2,19 @@
 
 Graded through the real grader by tests/test_mutants.py: every mutant must lose points on its
 exercise, every alternative must keep full marks (autograder/mutation.py explains the format).
-Variants run in the notebook's kernel: torch, nn, F, math and TransformerBlock are defined there.
+Variants run in the notebook's kernel: torch, nn, F, math and TransformerBlock are defined there
+(the imports below only let this file load; TransformerBlock is the notebook's locked helper).
 """
 
-# ruff: noqa: F821 (torch, nn, F, math and TransformerBlock come from the notebook's kernel)
+# ruff: noqa: F821 (TransformerBlock comes from the notebook's kernel)
 
 from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
 
 from autograder.mutation import alternative, mutant
 
