@@ -223,6 +223,7 @@ def grade_submission(course: Course, job: Job, options: GradeOptions) -> dict[st
         shutil.rmtree(folders[key], ignore_errors=True)
         folders[key].mkdir(parents=True)
     folders["log"].parent.mkdir(parents=True, exist_ok=True)
+    _lift_withholding(course, job)
     try:
         config = _configure(course, job, options, folders)
         api = course.api(config=config)
@@ -256,21 +257,36 @@ def grade_submission(course: Course, job: Job, options: GradeOptions) -> dict[st
     return result
 
 
-def _withhold(course: Course, job: Job, checks: dict[str, dict[str, Any]]) -> None:
-    """Zero every check, here and in the gradebook (a manual score of 0, so formgrader agrees)."""
-    single = len({nb for nb, _, _ in test_cells(course, job.assignment)}) == 1
+def _set_manual_scores(course: Course, job: Job, score: float | None) -> None:
+    """Set (or with None, clear) the gradebook's manual score of every graded cell of a submission."""
     with Gradebook(course.config().CourseDirectory.db_url) as gradebook:
         for notebook, grade_id, _ in test_cells(course, job.assignment):
-            check = checks[_check_name(notebook, grade_id, single)]
-            check["note"] = (f"withheld (was {check['points']:g}): graded without a sandbox, and "
-                             "the code reaches outside its notebook")
-            check["points"] = 0.0
             try:
                 grade = gradebook.find_grade(grade_id, notebook, job.assignment, job.student)
             except MissingEntry:
                 continue
-            grade.manual_score = 0.0
+            grade.manual_score = score
         gradebook.db.commit()
+
+
+def _lift_withholding(course: Course, job: Job) -> None:
+    """Before a regrade, undo the zeros an earlier withholding wrote (a TA's own scores stay)."""
+    path = result_path(course, job.assignment, job.student)
+    try:
+        previous = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    if previous.get("raw_total") is not None:
+        _set_manual_scores(course, job, None)
+
+
+def _withhold(course: Course, job: Job, checks: dict[str, dict[str, Any]]) -> None:
+    """Zero every check, here and in the gradebook (a manual score of 0, so formgrader agrees)."""
+    for check in checks.values():
+        check["note"] = (f"withheld (was {check['points']:g}): graded without a sandbox, and "
+                         "the code reaches outside its notebook")
+        check["points"] = 0.0
+    _set_manual_scores(course, job, 0.0)
 
 
 def staged_readonly(course: Course) -> list[list[str]]:

@@ -287,7 +287,16 @@ def test_regrading_is_idempotent(graded: Any, tmp_path: Path) -> None:
           str(tmp_path / "again.csv"), "--timeout", "25", "--memory-limit", "1500")
     old, new = read_csv(course.work / "grades.csv"), read_csv(tmp_path / "again.csv")
     assert set(new) == {"perfect", "wrong_hidden", "t_patch", "exiter", "t_solutions"}
-    assert all(new[s] == old[s] for s in new)
+    changed = {s: {k: (old[s][k], new[s][k]) for k in new[s] if new[s][k] != old[s][k]}
+               for s in new}
+    assert not any(changed.values()), changed
+    if mode == "unsandboxed":       # an honest resubmission after a withholding gets its points
+        honest = tmp_path / "honest"
+        shutil.copytree(folder / "perfect", honest / "t_solutions")
+        grade(course, honest, *MODES[mode], "--force", "--csv", str(tmp_path / "honest.csv"),
+              "--timeout", "25", "--memory-limit", "1500")
+        row = read_csv(tmp_path / "honest.csv")["t_solutions"]
+        assert (row["total"], row["status"], row["raw_total"]) == (old["perfect"]["total"], "ok", ""), row
 
 
 FLAT_OPTIONS = ("--assignment", "01_sample", "--no-sandbox", "--timeout", "60")
