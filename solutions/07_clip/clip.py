@@ -26,15 +26,15 @@
 # than every other image — a **symmetric contrastive loss** with a learned temperature. Then any
 # text is a query: a class name in a prompt ("a photo of a {}") is a **zero-shot classifier**.
 # And yet, trained only to retrieve, such a model can stay a **bag of words**: it may not know
-# "a red bird above a blue boat" from "a blue bird above a red boat". We measure that, and fix it
-# with **hard negatives**.
+# "a red bird above a blue boat" from "a blue bird above a red boat". We measure that, and try the
+# published fix, **hard negatives**.
 #
 # **Learning objectives.** After this notebook you can
 # 1. write CLIP's symmetric contrastive loss with a learnable, clamped temperature, and check its gradients;
 # 2. build a dual encoder — a CNN image tower and a transformer text tower, each projected into one L2-normalised space;
 # 3. train it on Scenes and read retrieval both ways; place it on the ladder of the whole series, against the **ceiling** that vague captions allow;
 # 4. turn class names into a zero-shot classifier with prompt ensembling;
-# 5. show that every bag-of-words scorer is exactly at chance on attribute and relation swaps, measure where CLIP is, and lift it with NegCLIP-style hard negatives;
+# 5. show that every bag-of-words scorer is exactly at chance on attribute and relation swaps, measure where CLIP is, and try to lift it with NegCLIP-style hard negatives;
 # 6. lock a pretrained sentence encoder as the text tower (LiT) and query it with words Scenes never used.
 #
 # **Time:** about 2 hours. **Runs** in about three minutes on a laptop CPU (most of it training).
