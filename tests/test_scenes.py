@@ -1,4 +1,6 @@
-"""Scenes: tables, glyphs, determinism, grammar coverage, truthful captions, boxes, binding, cache."""
+"""Scenes: tables, glyphs, determinism, grammar coverage, truthful captions, boxes, binding, cache.
+
+The meanings of captions and `caption_holds` are tested in tests/test_scenes_meaning.py."""
 
 from __future__ import annotations
 
@@ -371,7 +373,7 @@ def test_cache_location_is_keyed_by_config_and_version(monkeypatch: pytest.Monke
     monkeypatch.setenv(scenes.CACHE_ENV, str(tmp_path))
     here = scenes.cache_dir(SMALL)
     assert here.parent == tmp_path and here != scenes.cache_dir(scenes.SceneConfig(seed=8))
-    monkeypatch.setattr(scenes, "GENERATOR_VERSION", scenes.GENERATOR_VERSION + 1)
+    monkeypatch.setattr(scenes.cache, "GENERATOR_VERSION", scenes.GENERATOR_VERSION + 1)
     assert scenes.cache_dir(SMALL) != here
     monkeypatch.delenv(scenes.CACHE_ENV)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -381,13 +383,13 @@ def test_cache_location_is_keyed_by_config_and_version(monkeypatch: pytest.Monke
 def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every call of the generator."""
     calls: list[str] = []
-    real = scenes._generate
+    real = scenes.cache._generate
 
     def spy(split: str, config: scenes.SceneConfig, progress: bool, workers: int | None) -> dict:
         calls.append(split)
         return real(split, config, progress, workers)
 
-    monkeypatch.setattr(scenes, "_generate", spy)
+    monkeypatch.setattr(scenes.cache, "_generate", spy)
     return calls
 
 
@@ -510,3 +512,165 @@ def test_image_attributes_follow_the_annotations(cache):
         assert [b for b, m in attrs["scene"].items() if m[i]] == [data.backgrounds[i]]
         assert {c for c, m in attrs["colour"].items() if m[i]} == {o.colour for o in objs}
         assert {c for c, m in attrs["object"].items() if m[i]} == {o.label for o in objs}
+
+
+# ---- meanings: what every caption asserts, and whether it holds for an image -------------------
+
+# sha256 of images + captions, objects and backgrounds of small configurations, computed with the
+# generator of version 5 (before captions kept their meanings): the data must not change.
+VERSION_5_DIGESTS = {
+    "train": "ed65db9bd5807508203526c993b3d6547c48c904751626c77efd40b0a948b353",
+    "val": "0ba42be8193e0071f1833dd182d78163ceb32c40d4e88a203730ae3ab0e3f93d",
+    "test": "dfe0eb263747245d6f63e41f17535dbf5450d969237399bec37a45932c889708",
+    "binding": "bce2f1b81732f8decd0bd66922b31d1af3230b3b04235d7b914dbb06a9a4c674",
+}
+
+
+@pytest.mark.parametrize("split", list(VERSION_5_DIGESTS))
+def test_images_and_captions_are_those_of_version_5(split: str) -> None:
+    config = scenes.SceneConfig(seed=11, n_train=40, n_val=40, n_test=40, n_binding=40)
+    data = scenes._generate(split, config, progress=False, workers=1)
+    h = hashlib.sha256(data["images"].tobytes())
+    kept = {k: v for k, v in data.items() if k not in ("images", "meanings", "true_meanings",
+                                                          "swapped_meanings")}
+    h.update(json.dumps(kept, sort_keys=True).encode())
+    assert h.hexdigest() == VERSION_5_DIGESTS[split]
+
+
+@pytest.fixture(scope="session")
+def train_meanings(data_dir: Path, train: CaptionedImages) -> list[scenes.Meaning]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(scenes.CACHE_ENV, str(data_dir))
+        return scenes.load_meanings("train", progress=False)
+
+
+def test_every_caption_holds_for_its_own_image(train: CaptionedImages,
+                                               train_meanings: list[scenes.Meaning]) -> None:
+    assert len(train_meanings) == len(train.captions)
+    images = scenes.annotations(train)
+    false = [j for j, (meaning, i) in enumerate(zip(train_meanings, train.caption_image, strict=True))
+             if not scenes.caption_holds(meaning, images[i])]
+    assert not false, [(train.captions[j], train_meanings[j]) for j in false[:5]]
+
+
+def test_binding_true_captions_hold_and_swapped_ones_do_not(binding: BindingPairs,
+                                                            data_dir: Path) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(scenes.CACHE_ENV, str(data_dir))
+        true, swapped = scenes.load_binding_meanings(progress=False)
+    assert len(true) == len(swapped) == len(binding)
+    for meaning_t, meaning_s, image in zip(true, swapped, scenes.annotations(binding), strict=True):
+        assert scenes.caption_holds(meaning_t, image) and not scenes.caption_holds(meaning_s, image)
+        assert len(meaning_t.objects) == len(meaning_s.objects) == 2
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(tokenize(text)) + " "
+
+
+def test_meanings_say_what_the_words_say(train: CaptionedImages,
+                                         train_meanings: list[scenes.Meaning]) -> None:
+    phrases = sorted(scenes.PHRASE_BACKGROUNDS, key=len, reverse=True)
+    nouns = {label: [*names, *map(scenes._plural, names)] for label, names in scenes.SYNONYMS.items()}
+    nouns |= {h: [*names, *map(scenes._plural, names)] for h, names in scenes.HYPERNYM_NOUNS.items()}
+    sizes = {size: words for size, words in scenes.SIZE_WORDS.items()}
+    kinds = Counter()
+    for caption, meaning in zip(train.captions[::4], train_meanings[::4], strict=True):
+        text = _words(caption)
+        if meaning.backgrounds is not None:  # the where-phrase is in the caption; cut it out
+            said = next(p for p in phrases if _words(p) in text
+                        and scenes.PHRASE_BACKGROUNDS[p] == meaning.backgrounds)
+            text = text.replace(_words(said), " ", 1)
+        colours = Counter(t for t in text.split() if t in scenes.COLOURS)
+        assert colours == Counter(m.colour for m in meaning.objects if m.colour), (caption, meaning)
+        for m in meaning.objects:
+            assert any(_words(n) in text for n in nouns[m.noun]), (caption, meaning)
+            if m.size:
+                assert any(f" {w} " in text for w in sizes[m.size]), (caption, meaning)
+        counted = [w for n, w in scenes.NUMBERS.items() if f" {w} " in text]
+        assert counted == ([] if meaning.count is None else [scenes.NUMBERS[meaning.count]]), caption
+        if meaning.relation is not None:
+            assert any(_words(p) in text for p in scenes.RELATIONS[meaning.relation[1]]), caption
+        kinds[("count" if meaning.count else "relation" if meaning.relation else
+               f"{len(meaning.objects)} objects") + (" + scene" if meaning.backgrounds else "")] += 1
+    assert min(kinds.values()) > 20 and len(kinds) >= 8, kinds  # every kind of meaning was checked
+
+
+def test_caption_holds_by_hand() -> None:
+    bird = scenes.SceneObject("bird", "animal", "red", "small", (10, 5, 20, 15))
+    boat = scenes.SceneObject("boat", "vehicle", "blue", "large", (8, 40, 40, 60))
+    image = scenes.Annotation((bird, boat), "water")
+    M, Meaning = scenes.Mention, scenes.Meaning
+    yes = [Meaning((M("bird", "red"),)), Meaning((M("animal"),)), Meaning((M("vehicle", size="large"),)),
+           Meaning((M("bird"), M("boat")), (0, "above", 1)), Meaning((M("boat"), M("bird")), (0, "below", 1)),
+           Meaning((M("bird"),), count=1), Meaning(backgrounds=("water", "sky")),
+           Meaning((M("boat", "blue"), M("bird", "red")), backgrounds=("water",))]
+    no = [Meaning((M("bird", "blue"),)), Meaning((M("plant"),)), Meaning((M("vehicle", size="small"),)),
+          Meaning((M("boat"), M("bird")), (0, "above", 1)), Meaning((M("bird"), M("bird"))),
+          Meaning((M("bird"),), count=2), Meaning((M("animal"),), count=2), Meaning(backgrounds=("sky",)),
+          Meaning((M("boat", "red"), M("bird", "blue"))), Meaning((M("bird"), M("boat")), (0, "left of", 1))]
+    assert [scenes.caption_holds(m, image) for m in yes] == [True] * len(yes)
+    assert [scenes.caption_holds(m, image) for m in no] == [False] * len(no)
+    assert scenes.holds_matrix(yes + no, [image]).tolist() == [[True] * len(yes) + [False] * len(no)]
+    for m in yes + no:
+        assert Meaning.from_json(json.loads(json.dumps(m.to_json()))) == m
+    assert scenes.PHRASE_BACKGROUNDS["in the sky"] == ("sky", "field")
+    assert scenes.PHRASE_BACKGROUNDS["at night"] == ("night",)
+    for bad in (lambda: M("zebra"), lambda: M("bird", "mauve"), lambda: M("bird", size="huge"),
+                lambda: Meaning((M("bird"),), (0, "above", 1)), lambda: Meaning((M("bird"), M("boat")), count=2),
+                lambda: Meaning(backgrounds=("moon",)), lambda: Meaning(backgrounds=())):
+        with pytest.raises(ValueError):
+            bad()
+
+
+def test_holds_matrix_agrees_with_caption_holds(train: CaptionedImages,
+                                                train_meanings: list[scenes.Meaning]) -> None:
+    images = scenes.annotations(train)[:150]
+    meanings = train_meanings[:750]
+    matrix = scenes.holds_matrix(meanings, images)
+    assert matrix.shape == (150, 750) and matrix.dtype == bool
+    slow = np.array([[scenes.caption_holds(m, im) for m in meanings] for im in images])
+    assert np.array_equal(matrix, slow)
+    assert 0.01 < matrix.mean() < 0.5  # captions are vague, not vacuous
+
+
+def test_meanings_load_without_the_images(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _counting(monkeypatch)
+    meanings = scenes.load_meanings("val", SMALL, progress=False)  # nothing cached: drawn once
+    assert calls == ["val"] and len(meanings) == SMALL.n_val * SMALL.captions_per_image
+    monkeypatch.setattr(scenes.cache, "_read_npy", lambda *a: pytest.fail("images were read"))
+    assert scenes.load_meanings("val", SMALL, progress=False) == meanings and calls == ["val"]
+    true, swapped = scenes.load_binding_meanings(SMALL, progress=False)
+    assert len(true) == len(swapped) == SMALL.n_binding
+    with pytest.raises(ValueError, match="unknown split"):
+        scenes.load_meanings("binding", SMALL, progress=False)
+
+
+def test_hard_negatives_rebuild_the_binding_split(binding: BindingPairs, data_dir: Path) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(scenes.CACHE_ENV, str(data_dir))
+        true, _ = scenes.load_binding_meanings(progress=False)
+    for i, image in enumerate(scenes.annotations(binding)):
+        negatives = scenes.hard_negatives(binding.true_captions[i], true[i], image)
+        assert (binding.swapped_captions[i], binding.kinds[i]) in negatives, (binding.true_captions[i], negatives)
+
+
+def test_hard_negatives_of_training_captions(train: CaptionedImages,
+                                             train_meanings: list[scenes.Meaning]) -> None:
+    images = scenes.annotations(train)
+    kinds = Counter()
+    for j in range(0, len(train.captions), 5):
+        caption, image = train.captions[j], images[train.caption_image[j]]
+        for text, kind in scenes.hard_negatives(caption, train_meanings[j], image):
+            def words(t: str) -> Counter:  # the same words (an article follows its next word)
+                return Counter(w for w in tokenize(t) if w not in ("a", "an"))
+            assert words(text) == words(caption) and text != caption
+            assert text[0].isupper() == caption[0].isupper()
+            for article, word in re.findall(r"\b(a|an) (\w+)", text.lower()):
+                assert (article == "an") == (word[0] in "aeiou"), text
+            kinds[kind] += 1
+    assert kinds["attribute"] > 500 and kinds["relation"] > 300, kinds
+    bird = scenes.SceneObject("bird", "animal", "red", "small", (10, 5, 20, 15))
+    boat = scenes.SceneObject("boat", "vehicle", "red", "large", (8, 40, 40, 60))
+    same = scenes.Meaning((scenes.Mention("bird", "red"), scenes.Mention("boat", "red")))
+    assert scenes.hard_negatives("a red bird and a red boat", same, scenes.Annotation((bird, boat), "sky")) == []

@@ -54,3 +54,18 @@ def test_to_device_nested():
     batch = {"a": torch.ones(1), "b": [torch.zeros(1), 3]}
     moved = to_device(batch, "cpu")
     assert moved["b"][1] == 3 and moved["a"].device.type == "cpu"
+
+
+def test_fit_steps_the_scheduler_after_every_batch():
+    utils.set_seed(0)
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=1.0)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 0.5 ** step)
+    seen = []
+
+    def loss_fn(m, batch):
+        seen.append(opt.param_groups[0]["lr"])
+        return m(batch[0]).pow(2).mean()
+
+    fit(model, [(torch.ones(3, 2),)] * 3, loss_fn, opt, epochs=2, progress=False, scheduler=scheduler)
+    assert seen == [0.5 ** k for k in range(6)]

@@ -42,11 +42,13 @@ def fit(
     evaluate: Callable[[torch.nn.Module], Mapping[str, float]] | None = None,
     progress: bool = True,
     desc: str = "train",
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
 ) -> History:
     """Train for `epochs` passes over `batches`; returns one dict per epoch (loss, metrics, time).
 
     `loss_fn(model, batch)` returns the scalar loss of a batch already moved to `device`;
     `evaluate(model)` (optional) returns validation metrics, computed in eval mode without grad.
+    `scheduler` (optional) is stepped after every optimizer step (warm-up, cosine decay, ...).
     Deterministic given `utils.set_seed` and a seeded loader (see `seeded_loader`).
     """
     if epochs < 1:
@@ -67,6 +69,8 @@ def fit(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             total += float(loss.detach())
             count += 1
             bar.update(1)

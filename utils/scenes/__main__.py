@@ -1,0 +1,5 @@
+"""`python -m utils.scenes --gallery PATH.png` and/or `--stats`."""
+
+from utils.scenes.cli import main
+
+main()
