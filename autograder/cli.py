@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--assignment", help="grade only this assignment (required for a flat folder "
                        "when the course has several)")
     _grading_options(grade)
-    grade.add_argument("--force", action="store_true", help="regrade what is already graded")
+    grade.add_argument("--force", action="store_true", help="regrade what is already graded (lifting an earlier withholding first)")
     grade.add_argument("--checks-only", action="store_true",
                        help="skip the notebook's given demo cells (faster; the same scores, as "
                             "check cells are self-contained: `check` (e) proves it)")
