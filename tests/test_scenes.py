@@ -4,6 +4,7 @@ The meanings of captions and `caption_holds` are tested in tests/test_scenes_mea
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -674,3 +675,54 @@ def test_hard_negatives_of_training_captions(train: CaptionedImages,
     boat = scenes.SceneObject("boat", "vehicle", "red", "large", (8, 40, 40, 60))
     same = scenes.Meaning((scenes.Mention("bird", "red"), scenes.Mention("boat", "red")))
     assert scenes.hard_negatives("a red bird and a red boat", same, scenes.Annotation((bird, boat), "sky")) == []
+
+
+def _phrases(text: str, nouns: dict[str, str]) -> list[tuple[str | None, str]]:
+    """(colour or None, class) of each noun phrase of a caption, in order."""
+    names = sorted(nouns, key=len, reverse=True)
+    pattern = rf"\b(?:({'|'.join(scenes.COLOURS)}) )?({'|'.join(names)})\b"
+    return [(colour or None, nouns[noun]) for colour, noun in re.findall(pattern, text.lower())]
+
+
+def test_binding_pair_writes_a_true_caption_and_its_false_swap() -> None:
+    bird = scenes.SceneObject("bird", "animal", "red", "small", (10, 5, 20, 15))  # above the boat
+    boat = scenes.SceneObject("boat", "vehicle", "blue", "large", (8, 40, 40, 60))
+    image = scenes.Annotation((bird, boat), "water")
+    nouns = {name: label for label in ("bird", "boat") for name in scenes.SYNONYMS[label]}
+    above = {w for r in ("above",) for w in scenes.RELATIONS[r]}
+    below = {w for r in ("below",) for w in scenes.RELATIONS[r]}
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        true, swapped, kind = scenes.binding_pair(image, rng, "attribute")
+        assert kind == "attribute" and true != swapped
+        assert set(_phrases(true, nouns)) == {("red", "bird"), ("blue", "boat")}, true
+        assert set(_phrases(swapped, nouns)) == {("blue", "bird"), ("red", "boat")}, swapped
+        true, swapped, kind = scenes.binding_pair(image, rng, "relation")
+        first = _phrases(true, nouns)[0][1]
+        relation = next(w for w in sorted(above | below, key=len, reverse=True) if f" {w} " in true.lower())
+        assert (first == "bird") == (relation in above), true  # the bird is above the boat
+        assert _phrases(swapped, nouns) == _phrases(true, nouns)[::-1], (true, swapped)
+    two_birds = scenes.Annotation((bird, dataclasses.replace(boat, label="bird", hypernym="animal")), "sky")
+    assert scenes.binding_pair(two_birds, rng) is None  # the binding split's objects differ in class
+    same_colour = scenes.Annotation((bird, dataclasses.replace(boat, colour="red")), "sky")
+    assert scenes.binding_pair(same_colour, rng) is None
+    with pytest.raises(ValueError, match="kind must be one of"):
+        scenes.binding_pair(image, rng, "colour")
+
+
+def test_binding_pairs_of_training_images(train: CaptionedImages) -> None:
+    images = scenes.annotations(train)
+    pairs = [scenes.binding_pair(image, np.random.default_rng([0, i])) for i, image in enumerate(images)]
+    again = [scenes.binding_pair(image, np.random.default_rng([0, i])) for i, image in enumerate(images)]
+    assert pairs == again  # deterministic given the generator
+    found = [p for p in pairs if p]
+    assert len(found) >= len(images) // 4, len(found)
+    assert Counter(kind for *_, kind in found).keys() == {"attribute", "relation"}
+    for true, swapped, _ in found:
+        def words(t: str) -> Counter:  # the same words (an article follows its next word)
+            return Counter(w for w in tokenize(t) if w not in ("a", "an"))
+        assert words(true) == words(swapped) and true != swapped
+    for i, (image, pair) in enumerate(zip(images, pairs, strict=True)):
+        distinct = any(a.label != b.label and a.colour != b.colour
+                       for a, b in itertools.combinations(image.objects, 2))
+        assert (pair is not None) <= distinct, i

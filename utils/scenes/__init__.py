@@ -22,7 +22,8 @@ The package is split by concern; everything public is importable from `utils.sce
     layout      which objects, where, how big, which colour; `relation_holds`
     meaning     `Meaning`, `Mention`, `Annotation`, `caption_holds`, `holds_matrix`
     grammar     the captions (each with its meaning) and the binding split's swapped captions
-    negatives   `hard_negatives`: a caption's colours or noun phrases swapped so it turns false
+    negatives   `hard_negatives`: a caption's colours or noun phrases swapped so it turns false;
+                `binding_pair`: a fresh true caption of two objects and its swap, for any image
     generate    `SceneConfig`, one item per (seed, split, index), chunks for worker processes
     cache       the disk cache and the loaders (`load_scenes`, `load_binding`, `load_meanings`)
     queries     caption query groups and per-image attributes (notebook 01's streetlight figure)
@@ -57,7 +58,7 @@ from utils.scenes.meaning import (
     caption_holds,
     holds_matrix,
 )
-from utils.scenes.negatives import hard_negatives
+from utils.scenes.negatives import binding_pair, hard_negatives
 from utils.scenes.queries import QUERY_GROUPS, image_attributes, query_group, query_groups
 from utils.scenes.vocabulary import (
     BACKGROUND_CLASSES,
@@ -91,7 +92,7 @@ __all__ = [
     "PLAYTHINGS", "PLAY_SUBJECTS", "PLURALS", "QUERY_GROUPS", "RELATIONS", "SCENE_LOCATIONS",
     "SCENE_PHRASES", "SIZE_WORDS", "SPLITS", "SUPERSAMPLE", "SYNONYMS", "VERBS", "Annotation",
     "BindingPairs", "CaptionedImages", "Meaning", "Mention", "SceneConfig", "SceneObject",
-    "annotations", "cache_dir", "caption_holds", "gallery", "hard_negatives", "holds_matrix", "image_attributes",
+    "annotations", "binding_pair", "cache_dir", "caption_holds", "gallery", "hard_negatives", "holds_matrix", "image_attributes",
     "load_binding", "load_binding_meanings", "load_meanings", "load_scenes", "main", "query_group",
     "query_groups", "relation_holds", "stats",
 ]

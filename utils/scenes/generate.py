@@ -80,7 +80,7 @@ def _binding_item(seed: int, index: int,
         triples = _relation_triples(scene, n) if len(scene.objects) == 2 else []
         if any(r != "next to" for _, _, r in triples):
             break
-    true, swapped, true_meaning, swapped_meaning = _binding_captions(rng, scene, triples, kind)
+    true, swapped, true_meaning, swapped_meaning = _binding_captions(rng, scene.objects, triples, kind)
     return _render(scene, n), true, swapped, kind, scene, true_meaning, swapped_meaning
 
 

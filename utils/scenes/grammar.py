@@ -7,10 +7,11 @@ that made the text (the meanings cost no extra draw, so the captions stay what t
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from utils.data import SceneObject
 from utils.scenes.layout import _Obj, _pick, _relation_triples, _Scene
 from utils.scenes.meaning import PHRASE_BACKGROUNDS, Meaning, Mention
 from utils.scenes.vocabulary import (
@@ -273,14 +274,13 @@ def _captions(rng: np.random.Generator, scene: _Scene, n: int, k: int) -> tuple[
     return out, meanings
 
 
-def _binding_captions(rng: np.random.Generator, scene: _Scene, triples: list[tuple[int, int, str]],
-                      kind: str) -> tuple[str, str, Meaning, Meaning]:
-    """A true and a swapped caption of a two-object scene (the same words), and their meanings.
+def _binding_captions(rng: np.random.Generator, objs: Sequence[_Obj | SceneObject],
+                      triples: list[tuple[int, int, str]], kind: str) -> tuple[str, str, Meaning, Meaning]:
+    """A true and a swapped caption of two objects (the same words), and their meanings.
 
     kind "attribute" swaps the two colours ("a red bird and a blue boat" -> "a blue bird and a red
     boat"); kind "relation" swaps the two noun phrases around an asymmetric relation.
     """
-    objs = scene.objects
     nouns = [_noun(rng, o.label) for o in objs]
     if kind == "attribute":
         a, b, rel = _pick(rng, [*triples, (0, 1, "and")])

@@ -5,6 +5,9 @@ objects: an *attribute* swap exchanges the colours of two noun phrases ("a red b
 boat" -> "a blue bird above a red boat"); a *relation* swap exchanges the two noun phrases around
 a relation ("a bird above a boat" -> "a boat above a bird"). Only swaps that are false for the
 image (by `caption_holds`) are returned, so every negative is a genuine negative.
+
+`binding_pair` writes a fresh pair for any annotated image: a true caption of two of its objects
+in the binding split's own grammar, and its swap.
 """
 
 from __future__ import annotations
@@ -12,8 +15,12 @@ from __future__ import annotations
 import re
 from functools import cache
 
+import numpy as np
+
+from utils.scenes.grammar import _binding_captions
+from utils.scenes.layout import relation_holds
 from utils.scenes.meaning import Annotation, Meaning, Mention, caption_holds
-from utils.scenes.vocabulary import HYPERNYM_NOUNS, SIZE_WORDS, SYNONYMS
+from utils.scenes.vocabulary import HYPERNYM_NOUNS, RELATIONS, SIZE_WORDS, SYNONYMS
 
 KINDS = ("attribute", "relation")
 
@@ -92,3 +99,30 @@ def hard_negatives(caption: str, meaning: Meaning, image: Annotation) -> list[tu
         if text.lower() != caption.lower() and not caption_holds(swapped_meaning, image):
             kept.setdefault(text, kind)
     return list(kept.items())
+
+
+def binding_pair(image: Annotation, rng: np.random.Generator, kind: str | None = None) -> tuple[str, str, str] | None:
+    """(true, swapped, kind): two of the image's objects in the binding split's grammar, and their swap.
+
+    The two objects differ in class and colour, as in the binding split; `kind` ("attribute",
+    "relation", or None for either at random) says what the swap exchanges. The true caption holds
+    for the image and the swapped one does not: a third object can make a swap true, and then the
+    next pair or kind is tried. None when no pair and kind give one.
+    """
+    if kind not in (None, *KINDS):
+        raise ValueError(f"kind must be one of {KINDS} or None, got {kind!r}")
+    objs = image.objects
+    pairs = [(i, j) for i in range(len(objs)) for j in range(i + 1, len(objs))
+             if objs[i].label != objs[j].label and objs[i].colour != objs[j].colour]
+    for p in rng.permutation(len(pairs)):
+        two = [objs[k] for k in pairs[p]]
+        triples = [(a, 1 - a, r) for a in (0, 1) for r in RELATIONS
+                   if relation_holds(two[a].box, two[1 - a].box, r, image.size)]
+        kinds = [kind] if kind else [KINDS[k] for k in rng.permutation(len(KINDS))]
+        for chosen in kinds:
+            if chosen == "relation" and all(r == "next to" for *_, r in triples):
+                continue
+            true, swapped, true_meaning, swapped_meaning = _binding_captions(rng, two, triples, chosen)
+            if caption_holds(true_meaning, image) and not caption_holds(swapped_meaning, image):
+                return true, swapped, chosen
+    return None
