@@ -1220,7 +1220,7 @@ compare_with_solution("hard_negative_clip_loss", hard_negative_clip_loss, cases,
 #    captions, and its share of the gradient is small. So each image also chooses between its
 #    true caption and its swap alone — a two-way cross-entropy at the same scale — weighted by
 #    `CHOICE_WEIGHT`. (Measured beside the notebook: 300 steps with fresh pairs as negatives but
-#    without this term left binding at 0.502.)
+#    without this term, convolutions trainable, left binding at 0.502.)
 # 3. **Frozen convolutions.** The convolutional layers stay as mini-CLIP trained them; their
 #    output is computed once, and only the image projection, the text tower and the scale are
 #    fine-tuned. That makes a step cheap enough for hundreds of them — and it is a test: if the
@@ -1366,7 +1366,7 @@ with utils.skip_until_done():
     display(metrics.metrics_table(controls))
 
 # %% [markdown]
-# **What we measured.** 300 steps of fine-tuning (81 s on a 2-core CPU) lift binding on the test
+# **What we measured.** 300 steps of fine-tuning (81 s on our 2-core CPU) lift binding on the test
 # split from 0.510 to **0.850 on attribute swaps** and from 0.500 to **0.783 on relation swaps**
 # (0.817 in all; one standard error is about 2.3 points per kind). That is above the published
 # NegCLIP on attributes (0.71), a little below it on relations (0.81), and short of the 0.90 this
@@ -1388,8 +1388,10 @@ with utils.skip_until_done():
 # recipe reach 0.858 on the test split (0.880 / 0.837) and win 98.9 % of the fine-tuning pairs
 # but 81.0 % of the held-out ones; 1,200 steps with the convolutions trainable too (each image's
 # positive its binding caption, choice weight 5, pairs of same-class objects allowed) reach 0.877
-# (0.847 / 0.907), winning 99.8 % of the fine-tuning pairs and 86.4 % of the held-out ones. Both have stopped learning to bind and memorise the ~3,000 paired images instead: 0.90
-# would take more varied images, not more passes over these.
+# (0.847 / 0.907), winning 99.8 % of the fine-tuning pairs and 86.4 % of the held-out ones. Both
+# had stopped gaining on the test split (0.860 at 600 steps; 0.877 at 900) and went on memorising
+# their few thousand paired images. So 0.90 looks like a matter of more varied images rather than
+# more passes over these — which we have not tested.
 #
 # ## 8. LiT: a locked, pretrained text tower
 #
