@@ -1219,8 +1219,9 @@ compare_with_solution("hard_negative_clip_loss", hard_negative_clip_loss, cases,
 # 2. **A direct choice.** In `hard_negative_clip_loss` a swap is one column among the batch's
 #    captions, and its share of the gradient is small. So each image also chooses between its
 #    true caption and its swap alone — a two-way cross-entropy at the same scale — weighted by
-#    `CHOICE_WEIGHT`. (Measured beside the notebook: 300 steps with fresh pairs as negatives but
-#    without this term, convolutions trainable, left binding at 0.502.)
+#    `CHOICE_WEIGHT`. (Measured beside the notebook, `python benchmarks/binding.py
+#    CHOICE_WEIGHT=0`: without this term the same 300 steps leave binding at 0.523 on attribute
+#    swaps and 0.530 on relation swaps.)
 # 3. **Frozen convolutions.** The convolutional layers stay as mini-CLIP trained them; their
 #    output is computed once, and only the image projection, the text tower and the scale are
 #    fine-tuned. That makes a step cheap enough for hundreds of them — and it is a test: if the
@@ -1384,14 +1385,12 @@ with utils.skip_until_done():
 # colour sits on which object, and where; retrieval had never asked the projection and the text
 # tower to read it.
 #
-# **Longer runs, measured beside the notebook** (one thread, the same mini-CLIP): 800 steps of this
-# recipe reach 0.858 on the test split (0.880 / 0.837) and win 98.9 % of the fine-tuning pairs
-# but 81.0 % of the held-out ones; 1,200 steps with the convolutions trainable too (each image's
-# positive its binding caption, choice weight 5, pairs of same-class objects allowed) reach 0.877
-# (0.847 / 0.907), winning 99.8 % of the fine-tuning pairs and 86.4 % of the held-out ones. Both
-# had stopped gaining on the test split (0.860 at 600 steps; 0.877 at 900) and went on memorising
-# their few thousand paired images. So 0.90 looks like a matter of more varied images rather than
-# more passes over these — which we have not tested.
+# **A longer run, measured beside the notebook** (`python benchmarks/binding.py
+# HARD_NEGATIVE_STEPS=800`): binding reaches 0.855 (0.857 / 0.853) and test RSUM recovers to
+# 153.1, but the fine-tuning pairs are now won 95.4 % of the time and the held-out ones 81.8 %:
+# of the 12 points gained on the images it trains on, 5 carry over to new ones. The extra steps go
+# more into memorising the 3,145 paired images than into binding, so 0.90 looks like a matter of
+# more varied images rather than more passes over these — which we have not tested.
 #
 # ## 8. LiT: a locked, pretrained text tower
 #
@@ -1625,7 +1624,7 @@ with utils.skip_until_done():
 #   too. Order has to be asked for: fresh swapped captions for every image, and a loss that makes
 #   each image choose between its caption and its swap, lifted binding to 0.82 in 300 steps, with
 #   frozen convolutional features — the features held it all along. It cost retrieval, and longer
-#   runs memorised their images: binding needs varied data, not more passes.
+#   runs went mostly into memorising their images.
 # * **LiT**: a locked pretrained tower brings what it learned elsewhere, such as English words
 #   that Scenes never used.
 #
