@@ -1104,7 +1104,8 @@ with utils.skip_until_done():
 # caption with the binding swapped — the same words, now false. `scenes.hard_negatives(caption,
 # meaning, image)` builds them exactly as the binding split does (colours swapped between two
 # noun phrases, or the two noun phrases swapped around a relation), and keeps only swaps that
-# are false for the image.
+# are false for the image; `scenes.binding_pair(image, rng)`, used below, writes a fresh true
+# caption and its swap for an image.
 #
 # The $K$ negatives of a batch join the captions in the **image → text** direction only (a
 # negative caption is not a query; it has no image):
