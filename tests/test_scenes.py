@@ -689,8 +689,7 @@ def test_binding_pair_writes_a_true_caption_and_its_false_swap() -> None:
     boat = scenes.SceneObject("boat", "vehicle", "blue", "large", (8, 40, 40, 60))
     image = scenes.Annotation((bird, boat), "water")
     nouns = {name: label for label in ("bird", "boat") for name in scenes.SYNONYMS[label]}
-    above = {w for r in ("above",) for w in scenes.RELATIONS[r]}
-    below = {w for r in ("below",) for w in scenes.RELATIONS[r]}
+    above, below = set(scenes.RELATIONS["above"]), set(scenes.RELATIONS["below"])
     rng = np.random.default_rng(0)
     for _ in range(40):
         true, swapped, kind = scenes.binding_pair(image, rng, "attribute")
