@@ -296,20 +296,17 @@ def sample_candidates(n_images, caption_image, n_distractors, shuffle, rng):
     return candidates, target.astype(np.int64)
 
 
-@mutant("no lower bound: a negative n_distractors is no ValueError")
+@mutant("no lower bound: a negative n_distractors is no ValueError (rows built with np.insert)")
 def sample_candidates(n_images, caption_image, n_distractors, shuffle, rng):
     true = np.asarray(caption_image, dtype=np.int64)
-    if not n_distractors <= n_images - 1:
+    if n_distractors > n_images - 1:
         raise ValueError("too many distractors")
     keys = rng.random((len(true), n_images - 1))
     others = np.argsort(keys, axis=1)[:, :n_distractors]
     distractors = others + (others >= true[:, None])
     target = rng.integers(0, n_distractors + 1, size=len(true)) if shuffle else np.zeros(len(true), np.int64)
-    is_target = np.arange(n_distractors + 1)[None, :] == target[:, None]
-    candidates = np.empty((len(true), n_distractors + 1), dtype=np.int64)
-    candidates[is_target] = true
-    candidates[~is_target] = distractors.ravel()
-    return candidates, target.astype(np.int64)
+    rows = [np.insert(distractors[j], target[j], true[j]) for j in range(len(true))]
+    return np.array(rows, dtype=np.int64).reshape(len(true), -1), target.astype(np.int64)
 
 
 @mutant("no keys drawn when there are no distractors (the generator's state differs)")
