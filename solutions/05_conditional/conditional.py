@@ -747,7 +747,7 @@ compare_with_solution("caption_given_image_loss", caption_given_image_loss, case
 #
 # with $c(y)$ any constant per **caption**: the softmax over one caption's candidates cannot see a
 # constant added to all of them. This holds for every $K \ge 2$ (van den Oord et al. 2018 note it
-# for their InfoNCE loss: the optimal score is proportional to $P(x \mid y) / P(x)$). The same
+# for their InfoNCE loss: at the optimum, $e^{F(x, y)}$ is proportional to $P(x \mid y) / P(x)$). The same
 # argument with captions as candidates ($\mathcal{L}_{Y|X}$, distractor words drawn from $P(Y)$)
 # gives $F(x, y) = \mathrm{PMI}(x, y) + c(x)$, a constant per **image**. Where a pair never
 # occurs, PMI is $-\infty$, and the loss pushes its score down without end.
