@@ -930,8 +930,8 @@ with utils.skip_until_done():
 # * **"green"**: in all three spaces, other colours — words used in exactly the same slot
 #   ("a ___ bird") keep the same company. Against the lecture's ten: GloVe's ten nearest share
 #   six (blue, white, red, yellow, black, gray); "pink", "purple" and "grey" follow at ranks 11,
-#   12 and 15, "light" only at rank 72, and GloVe has "brown", "bright", "wood" and "orange" in
-#   its ten instead. The lecture lists both spellings, "grey" and "gray", and GloVe puts both
+#   12 and 15, "light" only at rank 72. In their place GloVe's ten have "brown", "bright", "wood"
+#   and "orange". The lecture lists both spellings, "grey" and "gray", and GloVe puts both
 #   near "green" (ranks 15 and 6): a spelling variant keeps the same company as the word it
 #   spells. Our SGNS shares eight of its ten with the lecture's list — all but "light" (not a
 #   colour word in Scenes captions: rank 2,737) and "gray" (Scenes captions write "grey" only;

@@ -601,6 +601,51 @@ def nearest_neighbours(embeddings, words, query, k):
     return [(words[int(i)], float(cos[i])) for i in order]
 
 
+@mutant("np.argsort's default (unstable) sort of the negated cosines: ties in any order")
+def nearest_neighbours(embeddings, words, query, k):
+    E = np.asarray(embeddings, dtype=np.float64)
+    norms = np.linalg.norm(E, axis=1)
+    unit = E / np.where(norms > 0, norms, 1.0)[:, None]
+    q = words.index(query)
+    cos = unit @ unit[q]
+    order = [i for i in np.argsort(-cos) if i != q][:k]
+    return [(words[i], float(cos[i])) for i in order]
+
+
+@mutant("np.argpartition for the top k + 1, then an unstable sort of those")
+def nearest_neighbours(embeddings, words, query, k):
+    E = np.asarray(embeddings, dtype=np.float64)
+    norms = np.linalg.norm(E, axis=1)
+    unit = E / np.where(norms > 0, norms, 1.0)[:, None]
+    q = words.index(query)
+    cos = unit @ unit[q]
+    top = np.argpartition(-cos, k)[:k + 1]
+    order = [i for i in top[np.argsort(-cos[top])] if i != q][:k]
+    return [(words[i], float(cos[i])) for i in order]
+
+
+@mutant("torch.topk: ties in any order")
+def nearest_neighbours(embeddings, words, query, k):
+    E = torch.as_tensor(np.asarray(embeddings), dtype=torch.float64)
+    unit = E / E.norm(dim=1, keepdim=True).clamp_min(1e-300)
+    q = words.index(query)
+    cos = unit @ unit[q]
+    order = [int(i) for i in torch.topk(cos, k + 1).indices if int(i) != q][:k]
+    return [(words[i], float(cos[i])) for i in order]
+
+
+@alternative("words as numpy.str_ (indexing np.asarray(words)), cosines as np.float64")
+def nearest_neighbours(embeddings, words, query, k):
+    E = np.asarray(embeddings, dtype=np.float64)
+    vocabulary = np.asarray(words)
+    q = int(np.flatnonzero(vocabulary == query)[0])
+    norms = np.linalg.norm(E, axis=1)
+    cos = (E @ E[q]) / np.where(norms > 0, norms, 1.0) / max(norms[q], 1e-300)
+    order = np.argsort(-cos, kind="stable")
+    order = order[order != q][:k]
+    return list(zip(vocabulary[order], cos[order], strict=True))
+
+
 # ---------------------------------------------------------------- exercise 7: smoothed_bow
 
 
@@ -711,3 +756,52 @@ def smoothed_bow(bow, similarity, k):
         ranked = candidates[np.lexsort((candidates, -s[j, candidates]))][:k]
         spread[j, ranked] += np.maximum(s[j, ranked], 0)
     return np.asarray(bow, dtype=np.float32) @ spread
+
+
+@mutant("np.argsort's default (unstable) sort of the negated row: ties in any order")
+def smoothed_bow(bow, similarity, k):
+    s = np.array(similarity, dtype=np.float64)
+    np.fill_diagonal(s, -np.inf)
+    nearest = np.argsort(-s, axis=1)[:, :k]
+    rows = np.arange(len(s))[:, None]
+    spread = np.zeros_like(s)
+    spread[rows, nearest] = np.maximum(s[rows, nearest], 0.0)
+    bow = np.asarray(bow, dtype=np.float64)
+    return (bow + bow @ spread).astype(np.float32)
+
+
+@mutant("np.argsort(kind='heapsort') of the negated row: ties in any order")
+def smoothed_bow(bow, similarity, k):
+    s = np.array(similarity, dtype=np.float64)
+    np.fill_diagonal(s, -np.inf)
+    nearest = np.argsort(-s, axis=1, kind="heapsort")[:, :k]
+    rows = np.arange(len(s))[:, None]
+    spread = np.zeros_like(s)
+    spread[rows, nearest] = np.maximum(s[rows, nearest], 0.0)
+    bow = np.asarray(bow, dtype=np.float64)
+    return (bow + bow @ spread).astype(np.float32)
+
+
+@mutant("np.argpartition: the k largest of each row, ties in any order")
+def smoothed_bow(bow, similarity, k):
+    s = np.array(similarity, dtype=np.float64)
+    np.fill_diagonal(s, -np.inf)
+    if k == 0:
+        return np.asarray(bow, dtype=np.float32).copy()
+    nearest = np.argpartition(-s, k - 1, axis=1)[:, :k]
+    rows = np.arange(len(s))[:, None]
+    spread = np.zeros_like(s)
+    spread[rows, nearest] = np.maximum(s[rows, nearest], 0.0)
+    bow = np.asarray(bow, dtype=np.float64)
+    return (bow + bow @ spread).astype(np.float32)
+
+
+@mutant("torch.topk of each row: ties in any order")
+def smoothed_bow(bow, similarity, k):
+    s = torch.tensor(np.asarray(similarity, dtype=np.float64))
+    s.fill_diagonal_(-float("inf"))
+    nearest = torch.topk(s, k, dim=1).indices
+    spread = torch.zeros_like(s).scatter(1, nearest, s.gather(1, nearest).clamp_min(0.0))
+    b = torch.tensor(np.asarray(bow, dtype=np.float64))
+    return (b + b @ spread).numpy().astype(np.float32)
+
