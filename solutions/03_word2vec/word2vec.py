@@ -174,6 +174,9 @@ print(f"vocabulary: {len(vocab):,} ids (2 special tokens + {len(vocab) - 2:,} wo
 # pair at distance $d$. Add the pairs up with `np.bincount` on `a * vocab_size + b` (then
 # reshape), `np.add.at`, or `scipy.sparse.coo_matrix((values, (a, b)), shape=...)`, which sums
 # duplicates when converted with `.tocsr()`.
+#
+# **Pitfall.** Widen the ids to int64 first (`.astype(np.int64)`): in a small integer dtype such
+# as uint8, `a * vocab_size + b` wraps around (200 · 2 is 144 in uint8).
 
 # %% nbgrader={"grade": false, "grade_id": "cooccurrence_counts", "locked": false, "schema_version": 3, "solution": true}
 def cooccurrence_counts(token_ids: np.ndarray, vocab_size: int, window: int) -> np.ndarray:
@@ -241,6 +244,8 @@ cases = {
     "int32 ids, unused ids in the vocabulary": {"token_ids": rng.integers(1, 4, (5, 6)).astype(np.int32),
                                                 "vocab_size": 9, "window": 2},
     "repeated words: 'a a a'": {"token_ids": np.array([[3, 3, 3, 0]]), "vocab_size": 4, "window": 2},
+    "uint8 ids, 200 ids: no wrap-around": {"token_ids": rng.integers(0, 200, (12, 9)).astype(np.uint8),
+                                           "vocab_size": 200, "window": 2},
 }
 compare_with_solution("cooccurrence_counts", cooccurrence_counts, cases, exact=True, run=dense_counts)
 ### END HIDDEN TESTS
@@ -306,6 +311,7 @@ with utils.skip_until_done():
 # * `counts`: a dense `(V, C)` `np.ndarray` of non-negative counts, any real dtype, not
 #   necessarily square or symmetric (rows are words, columns are contexts);
 # * `shift` is $k$: subtract $\log k$ (natural logarithm) before clipping; `shift=1` means no shift;
+#   `alpha` lies in $(0, 1]$;
 # * returns `(V, C)` float32; cells with count 0, and whole rows or columns of zeros, give **0,
 #   never NaN or inf**. Compute in float64 and cast at the end.
 #
@@ -362,6 +368,8 @@ cases = {
     "alpha = 0.5, shift = 2, integer counts": {"counts": rng.integers(0, 20, (6, 6)), "shift": 2, "alpha": 0.5},
     "asymmetric counts: rows are words, columns are contexts": {
         "counts": np.array([[9.0, 1.0, 0.0], [0.0, 2.0, 7.0], [5.0, 5.0, 1.0]])},
+    "float16 counts whose total exceeds float16's range: computed in float64": {
+        "counts": rng.poisson(150.0, (20, 25)).astype(np.float16)},
 }
 compare_with_solution("ppmi", ppmi, cases, rtol=1e-4, atol=1e-5)
 ### END HIDDEN TESTS
@@ -450,6 +458,9 @@ def sign_free(impl, **case) -> dict:
 
 rng = np.random.default_rng(303)
 ppmi_like = np.maximum(rng.normal(0, 1, (30, 20)), 0) * (rng.random((30, 20)) < 0.3)
+left, _ = np.linalg.qr(rng.normal(size=(8, 6)))
+right, _ = np.linalg.qr(rng.normal(size=(6, 6)))
+close = left @ np.diag([5.0, 3.0, 1.0 + 2e-5, 1.0, 0.4, 0.1]) @ right.T    # sigma_3 - sigma_4 = 2e-5
 cases = {
     "random 8x6 matrix, dim 3": {"matrix": rng.normal(size=(8, 6)), "dim": 3},
     "wide 5x9 matrix, dim 2": {"matrix": rng.normal(size=(5, 9)), "dim": 2},
@@ -457,6 +468,7 @@ cases = {
     "scipy.sparse input": {"matrix": scipy.sparse.csr_matrix(ppmi_like), "dim": 4},
     "float32 integer-valued counts": {"matrix": rng.poisson(2.0, (10, 10)).astype(np.float32), "dim": 5},
     "singular values in decreasing order": {"matrix": np.diag([0.5, 4.0, 1.0, 3.0, 2.0]), "dim": 4},
+    "two close singular values at the cut: computed in float64": {"matrix": close, "dim": 3},
 }
 compare_with_solution("svd_embeddings", svd_embeddings, cases, rtol=1e-4, atol=1e-5, run=sign_free)
 ### END HIDDEN TESTS
@@ -495,7 +507,9 @@ with utils.skip_until_done():
 # **Write** `noise_distribution(counts, power=0.75)`:
 # * `counts`: a 1-D `torch.Tensor` `(V,)` of non-negative word counts, any numeric dtype, on any
 #   device (at least one count is positive);
-# * returns a float32 tensor `(V,)` **on the same device** that sums to 1;
+# * returns a float32 tensor `(V,)` **on the same device** that sums to 1, and leaves `counts` as
+#   it was (careful: `counts.float()` *is* `counts` when it is float32 already, so an in-place
+#   `.pow_()` on it would change the caller's counts);
 # * a word with count 0 gets probability 0, **whatever the power** (careful: in torch
 #   `0 ** 0 == 1`, so `power=0` must give a uniform distribution over the words that occur, not
 #   over all ids).
@@ -522,6 +536,11 @@ uniform = noise_distribution(torch.tensor([0.0, 5.0, 2.0], dtype=torch.float64, 
 checks.check_close(uniform, torch.tensor([0, 0.5, 0.5], dtype=torch.float32, device=device), rtol=1e-6,
                    name="P_n for float64 counts (0, 5, 2) with power 0",
                    hint="0 ** 0 is 1 in torch: a word with count 0 must still get probability 0; return float32")
+kept = torch.tensor([0.0, 1.0, 16.0, 81.0], device=device)
+noise_distribution(kept)
+checks.check_equal(kept, torch.tensor([0.0, 1.0, 16.0, 81.0], device=device),
+                   name="float32 counts after noise_distribution(counts)",
+                   hint="do not modify the counts in place (no .pow_() on counts.float(), which IS counts)")
 print("Exercise 4: visible checks passed.")
 ### BEGIN HIDDEN TESTS
 from autograder.reference import compare_with_solution
@@ -536,6 +555,17 @@ cases = {
     "int32 counts, one word": {"counts": torch.tensor([0, 12, 0], dtype=torch.int32).to(device)},
 }
 compare_with_solution("noise_distribution", noise_distribution, cases, rtol=1e-5, atol=1e-7)
+
+
+def counts_kept(impl, counts, power=0.75) -> dict:
+    """P_n, and whether the caller's counts are unchanged afterwards."""
+    before = counts.clone()
+    return {"P_n": impl(counts, power), "counts unchanged": bool(torch.equal(counts, before))}
+
+
+compare_with_solution("noise_distribution", noise_distribution, {
+    "float32 counts are left unchanged": {"counts": torch.tensor([2.0, 0.0, 9.0, 30.0]).to(device), "power": 0.5}},
+    rtol=1e-5, atol=1e-7, run=counts_kept)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1074,7 +1104,9 @@ with utils.skip_until_done():
 #
 # **Write** `smoothed_bow(bow, similarity, k)`:
 # * `bow`: `(M, V)` float32 word counts; `similarity`: `(V, V)` float array, where **row $j$**
-#   holds word $j$'s similarities $s_{j\cdot}$ (it need not be symmetric); `k >= 0`;
+#   holds word $j$'s similarities $s_{j\cdot}$ (it need not be symmetric); `0 <= k <= V - 1`;
+#   leave both arrays as they were (a caller may reuse them: work on a copy, e.g. `np.array(similarity)`,
+#   before `np.fill_diagonal`);
 # * $N_k(j)$: the `k` largest entries of row $j$, **never $j$ itself** whatever $s_{jj}$ is;
 #   ties go to the lower index (a stable sort of the negated row);
 # * negative similarities add nothing (weight $\max(s_{jn}, 0)$); the word's own count stays;
@@ -1109,6 +1141,9 @@ checks.check_close(smoothed_bow(b_ex, s_ex, k=2), np.array([[1, 0.8, 0], [0, 0.2
                    name="the same with k = 2 (bird ~ red is -0.2: it adds nothing)",
                    hint="weights are max(similarity, 0)")
 checks.check_close(smoothed_bow(b_ex, s_ex, k=0), b_ex, name="k = 0 leaves the counts unchanged")
+checks.check_equal(s_ex, np.array([[1.0, 0.8, -0.2], [0.8, 1.0, 0.1], [-0.2, 0.1, 1.0]]),
+                   name="the similarity matrix after the calls",
+                   hint="do not modify the caller's similarity (np.fill_diagonal works in place: use a copy)")
 print("Exercise 7: visible checks passed.")
 ### BEGIN HIDDEN TESTS
 from autograder.reference import compare_with_solution
@@ -1143,6 +1178,18 @@ cases = {
     "all similarities negative": {"bow": counts[:, :4], "similarity": -rng.uniform(0.1, 1, (4, 4)), "k": 3},
 }
 compare_with_solution("smoothed_bow", smoothed_bow, cases, rtol=1e-5, atol=1e-6)
+
+
+def inputs_kept(impl, bow, similarity, k) -> dict:
+    """The smoothed counts, and whether the caller's arrays are unchanged afterwards."""
+    before = bow.copy(), similarity.copy()
+    return {"smoothed": impl(bow, similarity, k),
+            "bow and similarity unchanged": bool(np.array_equal(bow, before[0]) and np.array_equal(similarity, before[1]))}
+
+
+compare_with_solution("smoothed_bow", smoothed_bow, {
+    "bow and similarity are left unchanged": {"bow": counts, "similarity": sim, "k": 3}},
+    rtol=1e-5, atol=1e-6, run=inputs_kept)
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -123,6 +123,18 @@ def cooccurrence_counts(token_ids, vocab_size, window):
                                    shape=(vocab_size, vocab_size)).tocsr()
 
 
+@mutant("no widening: a * vocab_size + b in the ids' own dtype (uint8 wraps around)")
+def cooccurrence_counts(token_ids, vocab_size, window):
+    ids = np.asarray(token_ids)
+    pairs = []
+    for d in range(1, window + 1):
+        a, b = ids[:, :-d].ravel(), ids[:, d:].ravel()
+        keep = (a != 0) & (b != 0)
+        pairs += [a[keep] * vocab_size + b[keep], b[keep] * vocab_size + a[keep]]
+    counts = np.bincount(np.concatenate(pairs).astype(np.int64), minlength=vocab_size * vocab_size)
+    return counts.reshape(vocab_size, vocab_size).astype(np.float32)
+
+
 @alternative("np.add.at into a dense float32 table")
 def cooccurrence_counts(token_ids, vocab_size, window):
     ids = np.asarray(token_ids)
@@ -255,6 +267,17 @@ def ppmi(counts, shift=1, alpha=0.75):
     return np.where(counts > 0, np.maximum(pmi, 0), 0)
 
 
+@mutant("computes in the counts' own dtype (float16 sums overflow)")
+def ppmi(counts, shift=1, alpha=0.75):
+    counts = np.asarray(counts)
+    counts = counts if counts.dtype.kind == "f" else counts.astype(np.float64)
+    row = counts.sum(axis=1, keepdims=True)
+    smoothed = counts.sum(axis=0, keepdims=True) ** alpha
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        pmi = np.log(counts * smoothed.sum() / (row * smoothed)) - np.log(shift)
+    return np.where(counts > 0, np.maximum(pmi, 0), 0).astype(np.float32)
+
+
 @alternative("probabilities first, the logarithm only where the count is positive")
 def ppmi(counts, shift=1, alpha=0.75):
     c = np.asarray(counts, dtype=np.float64)
@@ -329,6 +352,13 @@ def svd_embeddings(matrix, dim):
     return u[:, order] * np.sqrt(s[order])
 
 
+@mutant("svds on the float32 matrix (no float64)")
+def svd_embeddings(matrix, dim):
+    u, s, _ = scipy.sparse.linalg.svds(matrix.astype(np.float32), k=dim, random_state=0)
+    order = np.argsort(-s)
+    return (u[:, order] * np.sqrt(s[order])).astype(np.float32)
+
+
 @alternative("full np.linalg.svd of the dense matrix")
 def svd_embeddings(matrix, dim):
     dense = matrix.toarray() if scipy.sparse.issparse(matrix) else np.asarray(matrix)
@@ -392,6 +422,22 @@ def noise_distribution(counts, power=0.75):
     c = counts.cpu().numpy().astype(np.float64)
     weights = np.where(c > 0, c ** power, 0.0)
     return (weights / weights.sum()).astype(np.float32)
+
+
+@mutant("pow_ in place on counts.float(): float32 counts of the caller are changed")
+def noise_distribution(counts, power=0.75):
+    weights = counts.float()
+    zero = weights == 0
+    weights.pow_(power)
+    weights[zero] = 0.0
+    return weights / weights.sum()
+
+
+@mutant("the result moved to the CPU", needs="cuda")
+def noise_distribution(counts, power=0.75):
+    counts = counts.to(torch.float64).cpu()
+    weights = torch.where(counts > 0, counts.pow(power), torch.zeros_like(counts))
+    return (weights / weights.sum()).to(torch.float32)
 
 
 @alternative("normalise, raise to the power, normalise again; masked_fill")
@@ -733,6 +779,17 @@ def smoothed_bow(bow, similarity, k):
     spread = np.zeros_like(s)
     spread[rows, nearest] = np.maximum(s[rows, nearest], 0.0)
     return bow.astype(np.float64) + bow.astype(np.float64) @ spread
+
+
+@mutant("np.fill_diagonal on the caller's similarity matrix (modified in place)")
+def smoothed_bow(bow, similarity, k):
+    np.fill_diagonal(similarity, -np.inf)
+    nearest = np.argsort(-similarity, axis=1, kind="stable")[:, :k]
+    rows = np.arange(len(similarity))[:, None]
+    spread = np.zeros(similarity.shape)
+    spread[rows, nearest] = np.maximum(similarity[rows, nearest], 0.0)
+    bow = np.asarray(bow, dtype=np.float64)
+    return (bow + bow @ spread).astype(np.float32)
 
 
 @alternative("Python loops over words, sorted by (-similarity, index)")
