@@ -450,6 +450,22 @@ def image_given_caption_loss(scores, target, mask=None):
     return -torch.log(p[target, torch.arange(scores.shape[1], device=scores.device)]).mean()
 
 
+@mutant("the column indices made on the default device (the CPU), not on the scores' device", needs="cuda")
+def image_given_caption_loss(scores, target, mask=None):
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    log_p = torch.log_softmax(scores, dim=0)
+    return -log_p[target, torch.arange(scores.shape[1])].mean()
+
+
+@mutant("the loss returned on the CPU (.cpu()), not on the scores' device", needs="cuda")
+def caption_given_image_loss(scores, target, mask=None):
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    log_p = torch.log_softmax(scores, dim=1)
+    return -log_p[torch.arange(scores.shape[0], device=scores.device), target].mean().cpu()
+
+
 @mutant("per-caption losses returned, not their mean")
 def image_given_caption_loss(scores, target, mask=None):
     if mask is not None:

@@ -513,7 +513,7 @@ def image_given_caption_loss(scores: torch.Tensor, target: torch.Tensor,
     return F.cross_entropy(scores.T, target, reduction="sum") / scores.shape[0]
 
 
-@mutant("the index tensor for the columns is built on the CPU (fails for CUDA scores only)")
+@mutant("the index tensor for the columns is built on the CPU (fails for CUDA scores only)", needs="cuda")
 def image_given_caption_loss(scores: torch.Tensor, target: torch.Tensor,
                              mask: torch.Tensor | None = None) -> torch.Tensor:
     # "a 0-dim tensor of the dtype and on the device of `scores`" (the notebook runs on `device`)
