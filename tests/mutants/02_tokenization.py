@@ -57,6 +57,24 @@ def tokenize(text):
     return re.findall(r"\w+(?:['-]\w+)?|[^\w\s]", text.lower())
 
 
+@mutant("lowercases A-Z only (É, Ä and Ö stay capitals)")
+def tokenize(text):
+    import string
+
+    text = text.translate(str.maketrans(string.ascii_uppercase, string.ascii_lowercase))
+    return re.findall(r"\w+(?:['-]\w+)*|[^\w\s]", text)
+
+
+@mutant("str.casefold instead of str.lower (ß becomes ss)")
+def tokenize(text):
+    return re.findall(r"\w+(?:['-]\w+)*|[^\w\s]", text.casefold())
+
+
+@mutant("returns a tuple instead of a list")
+def tokenize(text):
+    return tuple(re.findall(r"\w+(?:['-]\w+)*|[^\w\s]", text.lower()))
+
+
 @mutant("notebook 01's tokenizer: split on whitespace, strip punctuation at the edges")
 def tokenize(text):
     from utils.text import tokenize as plain
@@ -200,6 +218,12 @@ def ends_double_consonant(stem):
 @mutant("tests the first letter of the pair for a consonant (yy)")
 def ends_double_consonant(stem):
     return len(stem) >= 2 and stem[-1] == stem[-2] and is_consonant(stem, len(stem) - 2)
+
+
+@mutant("both letters of the pair must be consonants (the paper's words read literally: never true of yy)")
+def ends_double_consonant(stem):
+    n = len(stem)
+    return n >= 2 and stem[-1] == stem[-2] and is_consonant(stem, n - 1) and is_consonant(stem, n - 2)
 
 
 @alternative("regex for a doubled letter, then the consonant test")
