@@ -62,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", parents=[common], help="is the course releasable and "
                                 "gradable?", description="(a) solutions pass their checks, (b) "
                                 "releases fail only their graded checks, (c) nothing leaks, (d) "
-                                "notebooks/ is a fresh release. Exits 1 if any check fails.")
+                                "notebooks/ is a fresh release, (e) check cells are "
+                                "self-contained (the solution without its demo cells passes). "
+                                "Exits 1 if any check fails.")
     check.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     check.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
     check.add_argument("--timeout", type=float, default=1800, help="seconds per notebook run")
