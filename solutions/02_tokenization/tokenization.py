@@ -147,13 +147,18 @@ print("a few training captions:", *train.captions[:6], sep="\n  ")
 # letter of any alphabet ("é" too), a digit or "_".
 # 1. Lowercase the text with `str.lower()`. It lowercases every alphabet, not only A–Z
 #    ("É" → "é", "Ä" → "ä"); do not use `str.casefold()`, which also rewrites "ß" as "ss".
+#    Lowercase *first*, then find the tokens: lowercasing can change the characters themselves
+#    (the Turkish "İ" becomes "i" followed by a combining dot, which is not a word character).
 # 2. A **word token** is a maximal run of word characters, where a single apostrophe `'` or
 #    hyphen `-` *between two word characters* joins the runs on both sides: "isn't", "hot-air",
-#    "rock'n'roll", "e-mail", "3-4" are one token each.
+#    "rock'n'roll", "e-mail", "3-4" are one token each. Only these two ASCII marks join: a
+#    typographic apostrophe ’ or a dash – or — is one of the "other characters" of rule 3.
 # 3. **Every other character** that is not whitespace is a token of its own, one character per
 #    token: "." "," "?!" → "?", "!"; "--" → "-", "-"; an apostrophe or hyphen at the edge of a
 #    word ("birds'", "'quoted'", "-ish") is a token of its own, and so is the "." in "3.5".
-# 4. Whitespace (spaces, tabs, newlines) separates tokens and is never part of one.
+# 4. Whitespace separates tokens and is never part of one: every character that `\s` matches,
+#    which are those for which `str.isspace()` is true — spaces, tabs, newlines, and also the
+#    no-break space and the other Unicode spaces.
 #
 # **Write** `tokenize(text)`: `text` a `str`; returns a **`list`** of `str` tokens in reading
 # order (`[]` for an empty or blank text). A list, not a tuple or a generator: the checks compare
@@ -214,6 +219,9 @@ cases = {
     "digits and decimal numbers": {"text": "2 birds, 3.5 m, 10,000 owls and 1-2 cats in 2024"},
     "runs of punctuation: one token per mark": {"text": "Wow?!... (really) [yes] {no} \"so\" :-) #1 @home"},
     "tabs, newlines and repeated spaces": {"text": "a\tbird\n\nperches   in\r\nthe jungle ."},
+    "Unicode spaces separate too (no-break, em, thin)": {"text": "a\u00a0red bird\u2003perches\u2009in\x0bthe\x0cjungle\u3000."},
+    "lowercase first, then split: lowercasing can add characters": {"text": "İSTANBUL and İzmir"},
+    "only ASCII ' and - join: typographic ’ and dashes do not": {"text": "don’t rock’n’roll well–known a—b o'clock"},
     "letters beyond a-z and the underscore": {"text": "Café naïve Ölfeld snake_case __init__"},
     "empty text": {"text": ""},
     "random mixtures of hard pieces": {"text": " ".join(rng.choice(pieces, size=40))},
@@ -262,7 +270,7 @@ with utils.skip_until_done():
 # * **\*o** — the stem ends consonant–vowel–consonant, where the last consonant is not w, x or
 #   y ("-wil", "-hop": yes; "snow", "box", "tray": no). Stems shorter than 3 letters never do.
 #
-# **Write** five functions (lowercase a–z words; `i` is a valid index):
+# **Write** five functions (lowercase a–z words; `0 <= i < len(word)`):
 # * `is_consonant(word, i) -> bool`: is the letter `word[i]` a consonant?
 # * `measure(stem) -> int`: $m$ (0 for the empty stem);
 # * `contains_vowel(stem) -> bool` (\*v\*), `ends_double_consonant(stem) -> bool` (\*d),
@@ -416,7 +424,8 @@ for name, fn in (("measure", measure), ("contains_vowel", contains_vowel),
 # | (\*d and not (\*L or \*S or \*Z)) → single letter | hopp(ing) → hop, tann(ed) → tan; fall(ing) → fall, hiss(ing) → hiss, fizz(ed) → fizz |
 # | (m=1 and \*o) → E | fil(ing) → file; fail(ing) → fail |
 #
-# A double l, s or z stays double, and then the (m=1 and \*o) rule is not tried either.
+# A double l, s or z stays double. (The (m=1 and \*o) rule cannot apply to such a stem anyway: a
+# stem that ends in a double consonant does not end consonant–vowel–consonant.)
 #
 # **Step 1c:** (\*v\*) Y → I: happy → happi, sky → sky.
 #
@@ -647,6 +656,8 @@ compare_with_solution("step2", step2, {
     "real words ending in a step-2 suffix": {"words": ending(300, *step2_suffixes)},
     "stems of the step-2 suffixes, step 1 applied": {"words": [w[:-1] + "i" for w in ending(200, "y")]},
     "short stems: m = 0": {"words": ["ational", "rational", "tional", "enci", "bli", "abli", "logi", "eli"]},
+    "the longest suffix fails its condition: no shorter one is tried": {"words": ["rization", "ization", "trization",
+                                                                                 "boization"]},
 }, exact=True, run=each_word)
 step3_suffixes = tuple(s for s, _ in STEP3_RULES)
 compare_with_solution("step3", step3, {
@@ -875,7 +886,8 @@ with utils.skip_until_done():
 # it: merging (e, s) turned the "e" of "newest" into part of "es".)
 #
 # **Write** `learn_bpe(word_counts, n_merges)`:
-# 1. `word_counts`: `dict` word → count (positive `int`); words are non-empty strings. Each word
+# 1. `word_counts`: `dict` word → count (positive `int`); words are non-empty strings without
+#    whitespace. Leave the dict unchanged (later cells use it again). Each word
 #    starts as the tuple of its characters with `</w>` glued to the last one: "low" → `("l", "o", "w</w>")`.
 # 2. Repeat `n_merges` times: count every pair of adjacent symbols in every word, each occurrence
 #    weighted by the word's count — *all* occurrences, overlapping ones too (`a a a</w>`
@@ -886,7 +898,8 @@ with utils.skip_until_done():
 #    concatenated symbol, without overlaps: `a a a a a</w>` with the pair (a, a) becomes
 #    `aa aa a</w>` (positions 0–1, then 2–3; the last a carries `</w>`, so it is another symbol).
 # 5. Stop early when no word has two symbols left. Return the merges in the order they were
-#    learned: a `list` of `(left, right)` tuples (`[]` for `n_merges = 0`).
+#    learned: a `list` of `(left, right)` pairs (`[]` for `n_merges = 0`). Write a pair as a
+#    tuple, as the examples do; the checks also accept a two-item list `[left, right]`.
 #
 # Recounting all pairs after every merge is fine here (the Scenes captions have a few hundred
 # distinct words); real trainers update the counts incrementally.
@@ -971,6 +984,18 @@ compare_with_solution("learn_bpe", learn_bpe, {
     "n_merges = 0": {"word_counts": {"ab": 1}, "n_merges": 0},
     "one-letter words only": {"word_counts": {"a": 1, "b": 2}, "n_merges": 3},
 }, exact=True, run=as_tuples)
+
+
+def merges_and_counts_after(fn, **case):
+    """The merges, and the word counts as the call left them."""
+    merges = as_tuples(fn, **case)
+    return merges, repr(sorted(case["word_counts"].items(), key=repr))
+
+
+compare_with_solution("learn_bpe", learn_bpe, {
+    "word_counts is left unchanged": {"word_counts": {"low": 5, "lower": 2, "newest": 6, "widest": 3},
+                                      "n_merges": 5},
+}, exact=True, run=merges_and_counts_after)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -984,7 +1009,8 @@ compare_with_solution("learn_bpe", learn_bpe, {
 #
 # **Write** `bpe_segment(word, merges)`: `word` a non-empty `str`; `merges` a list of
 # `(left, right)` pairs as `learn_bpe` returns them (every merge joins characters or symbols made
-# by earlier merges). Return the `list` of symbols, e.g. `["low", "est</w>"]`.
+# by earlier merges); leave `merges` unchanged (it is used again for the next word). Return
+# the symbols as a `list`, e.g. `["low", "est</w>"]` (the checks accept a tuple too).
 #
 # (Applying, again and again, the *earliest-learned* merge present in the word — how GPT-2's and
 # CLIP's tokenizers do it — gives the same result for such merges.)
@@ -1050,6 +1076,16 @@ compare_with_solution("bpe_segment", bpe_segment, {
     "a merge with the end-of-word symbol": {"words": ["sss", "ss", "s", "ass"],
                                             "merges": [("s", "s</w>"), ("s", "s"), ("a", "ss</w>")]},
 }, exact=True, run=each_word)
+
+
+def segments_and_merges_after(fn, words, merges):
+    """The segmentations, and the merges as the calls left them."""
+    return each_word(fn, words, merges), repr(merges)
+
+
+compare_with_solution("bpe_segment", bpe_segment, {
+    "merges is left unchanged": {"words": ["perches", "birds", "snow"], "merges": caption_merges},
+}, exact=True, run=segments_and_merges_after)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1100,8 +1136,8 @@ with utils.skip_until_done():
 # ## 10. The slide against real stemmers
 #
 # Now put the slide next to the real thing: no stemming, our Porter, NLTK's **Lancaster**
-# stemmer (Paice/Husk 1990, much more aggressive), **Snowball English** ("Porter2", Porter's own
-# 2001 revision, what most libraries mean by "English stemmer" today), and BPE subwords (the
+# stemmer (Paice/Husk 1990, much more aggressive), **Snowball English** (*Porter2*, Porter's own
+# 2001 revision, what most libraries mean by an *English stemmer* today), and BPE subwords (the
 # first 200 merges learned above from the Scenes captions; a word's pieces are joined by "·").
 # Shaded cells differ from the unstemmed token.
 
@@ -1147,7 +1183,7 @@ with utils.skip_until_done():
 # **Where does the slide's "wood" come from?** Not from Porter: no Porter rule removes "-en", so
 # every Porter variant (ours, NLTK's three modes, Snowball English) keeps **"wooden"**. Of the
 # stemmers here only **Lancaster** gives "wood" — but Lancaster also cuts "tropical" to "trop"
-# and "wire frame cage" to "wir fram cag", where the slide has "tropic" and "wire frame cage".
+# and "wire frame cage" to `wir fram cag`, where the slide has "tropic" and "wire frame cage".
 # So the slide's rows are Porter's, with one Lancaster-style (or hand-made) stem. "tropic",
 # "jungl", "perch" and "land" are Porter's own. Lancaster conflates more (it is the most
 # aggressive); Snowball English repairs some of Porter's odd stems; BPE does not look for

@@ -296,7 +296,8 @@ def ends_double_consonant(stem):
     return len(stem) >= 2 and stem[-1] == stem[-2] and is_consonant(stem, len(stem) - 2)
 
 
-@alternative("both letters tested with is_consonant, via slicing")
+@mutant("blind alternative, wrong once the text states that *d tests the last letter only (yyy, byy): "
+        "both letters tested with is_consonant, via slicing")
 def ends_double_consonant(stem):
     # "*d -- the stem ends with a double consonant: the same consonant twice ("-tt", "-ss")"
     if len(stem) < 2:
@@ -1251,7 +1252,8 @@ def learn_bpe(word_counts, n_merges):
     return merges
 
 
-@mutant("returns the merges as [left, right] lists, not tuples")
+@alternative("blind mutant, correct once the text states that [left, right] lists are accepted: "
+             "returns the merges as [left, right] lists, not tuples")
 def learn_bpe(word_counts, n_merges):
     # "Return the merges in the order they were learned: a list of (left, right) tuples"
     words = {tuple(w[:-1]) + (w[-1] + "</w>",): c for w, c in word_counts.items()}
@@ -1450,7 +1452,7 @@ def bpe_segment(word, merges):
     return sym
 
 
-@mutant("returns a tuple of symbols")
+@alternative("blind mutant, correct once the text states that a tuple is accepted: returns a tuple of symbols")
 def bpe_segment(word, merges):
     # "Return the list of symbols"
     sym = list(word[:-1]) + [word[-1] + "</w>"]
