@@ -1,4 +1,7 @@
 """Blind variants of notebook 02, written from the released notebook alone."""
+# ruff: noqa: F821, B905, E731
+# (As written by the blind helper: variants use the notebook's own names, zip() and lambdas freely.
+# Only the decorators of three variants were changed, where the text now decides; their labels say so.)
 from __future__ import annotations
 
 import re
