@@ -1287,21 +1287,21 @@ print("encode('An owl perches.') == encode('An owl perches .'):",
 # %% [markdown]
 # **Measured.**
 #
-# * **CLIP splits the slide's captions where we do**: lowercase words, "." on its own. So do all
-#   5,000 Scenes test captions: CLIP's decode of each is exactly our tokens joined by spaces.
-#   Exercise 1's hard cases part ways: CLIP splits "isn't" into "isn 't" and "hot-air" into
-#   "hot - air", keeps "?!" and "--" as one piece, and writes every digit apart ("2 0 2 4").
+# * **CLIP splits the slide's captions where we do**: lowercase words, "." on its own. The same
+#   holds for all 5,000 Scenes test captions: CLIP's decode of each is exactly our tokens joined
+#   by spaces. Exercise 1's hard cases part ways: CLIP splits "isn't" into "isn 't" and "hot-air"
+#   into "hot - air", keeps "?!" and "--" as one piece, and writes every digit apart ("2 0 2 4").
 # * **Its 48,894 merges keep 216 of the 238 Scenes words whole** (our 200 merges: 69), with 7.49
-#   symbols per test caption against our 7.36 tokens (10.11 with our BPE). But not "perches" and
-#   "perching": CLIP spells them per·ches and per·ching, while "perch" and "perched" are single
-#   symbols — "perch" and "perches" share no symbol at all. BPE's pieces are frequent strings,
-#   not morphemes: what a stemmer joins, BPE may keep apart, and only training can tell the model
-#   that `perch` and `per ches` mean the same bird.
-# * **The round trip gives back the normalised text, up to spaces** — on every text above,
-#   `decode(encode(text))` without its spaces equals the normalised text without its spaces. What
-#   it cannot give back is what normalising threw away (capitals, runs of whitespace, "&amp;"),
-#   and where the spaces were: `decode` writes a space after every piece ("jungle . "), because
-#   "An owl perches." and "An owl perches ." encode to the same ids.
+#   symbols per test caption against our 7.36 tokens (10.11 with our 200-merge BPE). But not
+#   "perches" and "perching": CLIP spells them per·ches and per·ching, while "perch" and
+#   "perched" are single symbols — "perch" and "perches" share no symbol at all. BPE's pieces are
+#   frequent strings, not morphemes: what a stemmer joins, BPE may keep apart, and only training
+#   can tell the model that `perch` and `per ches` mean the same bird.
+# * **The round trip gives back the normalised text, up to spaces**: on every text above,
+#   `decode(encode(text))` without its spaces equals the normalised text without its spaces. It
+#   cannot give back what normalising threw away (capitals, runs of whitespace, "&amp;"), nor
+#   where the spaces were: "An owl perches." and "An owl perches ." encode to the same ids, and
+#   `decode` writes a space after every piece ("perches . ").
 
 # %% [markdown]
 # ## 11. What each choice does to the vocabulary
