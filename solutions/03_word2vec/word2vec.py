@@ -166,18 +166,19 @@ print(f"vocabulary: {len(vocab):,} ids (2 special tokens + {len(vocab) - 2:,} wo
 # * a pair counts only when **neither** of its two tokens is padding (id 0). Padding still
 #   occupies its position: distances count positions, padding included (`red <pad> sky` with
 #   `window = 2` gives the pairs (red, sky) and (sky, red));
-# * pairs never cross rows (texts), and `window` may be larger than `L`;
+# * `window` is an `int` >= 1 and may be larger than `L`; pairs never cross rows (texts);
 # * returns the `(vocab_size, vocab_size)` counts as float32: a dense `np.ndarray`, or a
 #   `scipy.sparse` matrix with dtype float32 (the checks call `.toarray()` on it).
 #
-# **Vectorise.** No Python loop over positions or rows: loop over the offsets $d = 1..$`window`
-# only. For one offset, `token_ids[:, :-d]` and `token_ids[:, d:]` are the two ends of every
+# **Vectorise.** The checks grade the counts, not how you get them, but a Python loop over
+# positions or rows is slow on our corpora: loop over the offsets $d = 1..$`window` only. For one offset, `token_ids[:, :-d]` and `token_ids[:, d:]` are the two ends of every
 # pair at distance $d$. Add the pairs up with `np.bincount` on `a * vocab_size + b` (then
 # reshape), `np.add.at`, or `scipy.sparse.coo_matrix((values, (a, b)), shape=...)`, which sums
 # duplicates when converted with `.tocsr()`.
 #
 # **Pitfall.** Widen the ids to int64 first (`.astype(np.int64)`): in a small integer dtype such
-# as uint8, `a * vocab_size + b` wraps around (200 · 2 is 144 in uint8).
+# as uint8, `a * vocab_size + b` wraps around (200 · 2 is 144 in uint8), and with NumPy 2 a
+# `vocab_size` that does not fit the dtype (300 for uint8) raises an `OverflowError` instead.
 
 # %% nbgrader={"grade": false, "grade_id": "cooccurrence_counts", "locked": false, "schema_version": 3, "solution": true}
 def cooccurrence_counts(token_ids: np.ndarray, vocab_size: int, window: int) -> np.ndarray:
@@ -311,8 +312,8 @@ with utils.skip_until_done():
 # **Write** `ppmi(counts, shift=1, alpha=0.75)`:
 # * `counts`: a dense `(V, C)` `np.ndarray` of non-negative counts, any real dtype, not
 #   necessarily square or symmetric (rows are words, columns are contexts);
-# * `shift` is $k$: subtract $\log k$ (natural logarithm) before clipping; `shift=1` means no shift;
-#   `alpha` lies in $(0, 1]$;
+# * `shift` is $k \ge 1$: subtract $\log k$ (natural logarithm) before clipping; `shift=1` means
+#   no shift; `alpha` lies in $(0, 1]$;
 # * returns `(V, C)` float32; cells with count 0, and whole rows or columns of zeros, give **0,
 #   never NaN or inf**. Compute in float64 and cast at the end.
 #
@@ -413,6 +414,9 @@ with utils.skip_until_done():
 #
 # Each singular vector is defined only up to its sign ($u\sigma v^\top = (-u)\sigma(-v)^\top$):
 # any sign is accepted (the checks compare $W W^\top$ and the column norms $\|W_{:,j}\|^2 = \sigma_j$).
+# Where $\sigma_d = \sigma_{d+1}$ the top-$d$ subspace itself is not unique, so the checks only use
+# matrices with $\sigma_d > \sigma_{d+1}$ (one of them by a mere $2 \cdot 10^{-5}$: that is where
+# float64 shows).
 #
 # **Use** `scipy.sparse.linalg.svds(matrix, k=dim)`: it computes only the top `dim` singular
 # triplets and accepts sparse matrices; it returns them in **increasing** order of $\sigma$, so
@@ -509,8 +513,9 @@ with utils.skip_until_done():
 # * `counts`: a 1-D `torch.Tensor` `(V,)` of non-negative word counts, any numeric dtype, on any
 #   device (at least one count is positive);
 # * returns a float32 tensor `(V,)` **on the same device** that sums to 1, and leaves `counts` as
-#   it was (careful: `counts.float()` *is* `counts` when it is float32 already, so an in-place
-#   `.pow_()` on it would change the caller's counts);
+#   it was, whatever its dtype (careful: `counts.float()` *is* `counts` when it is float32 already,
+#   and `counts.double()` is `counts` when it is float64, so an in-place `.pow_()` on either would
+#   change the caller's counts);
 # * a word with count 0 gets probability 0, **whatever the power** (careful: in torch
 #   `0 ** 0 == 1`, so `power=0` must give a uniform distribution over the words that occur, not
 #   over all ids).
@@ -565,7 +570,9 @@ def counts_kept(impl, counts, power=0.75) -> dict:
 
 
 compare_with_solution("noise_distribution", noise_distribution, {
-    "float32 counts are left unchanged": {"counts": torch.tensor([2.0, 0.0, 9.0, 30.0]).to(device), "power": 0.5}},
+    "float32 counts are left unchanged": {"counts": torch.tensor([2.0, 0.0, 9.0, 30.0]).to(device), "power": 0.5},
+    "float64 counts are left unchanged": {"counts": torch.tensor([5.0, 1.0, 0.0, 16.0], dtype=torch.float64).to(device),
+                                          "power": 0.75}},
     rtol=1e-5, atol=1e-7, run=counts_kept)
 ### END HIDDEN TESTS
 
@@ -575,7 +582,8 @@ compare_with_solution("noise_distribution", noise_distribution, {
 # **Write** `sgns_loss(centre, context, negatives, W_in, W_out)` for a batch of $B$ pairs:
 # * `centre`, `context`: int64 tensors `(B,)` of word ids; `negatives`: int64 `(B, k)`, the $k$
 #   negative samples of each pair; all on the same device as the weights;
-# * `W_in`, `W_out`: float tensors `(V, d)` (they require gradients while training);
+# * `W_in`, `W_out`: float tensors `(V, d)` of one dtype (they require gradients while training);
+#   $B \ge 1$ and $k \ge 1$;
 # * returns the **mean over the batch** of $\ell(w, o)$ above — the negatives' terms are
 #   **summed** — as a 0-dimensional tensor of the weights' dtype, differentiable with respect to
 #   `W_in` and `W_out` (never `.item()`, `.detach()` or `.data` inside).
@@ -850,11 +858,14 @@ with utils.skip_until_done():
 #   `query`: one of `words`; `1 <= k <= V - 1`;
 # * returns a list of `k` tuples `(word, cosine)`, most similar first: `word` is the entry of
 #   `words` (a `str`), `cosine` a number (a Python `float` or a numpy scalar such as `np.float64`,
-#   not a 0-d array or tensor), compared with the reference to a relative tolerance of $10^{-5}$;
+#   not a 0-d array or tensor), compared with the reference to a relative tolerance of $10^{-5}$
+#   (and an absolute one of $10^{-6}$, for cosines near 0);
 # * the query itself is excluded — by its row, not by taking the first result off the list
 #   (another word may have an identical vector);
 # * **ties** (equal cosines) go to the lower row index first (a stable sort of the negated
-#   cosines does this);
+#   cosines does this). The checks only build ties that come out exactly equal however the cosine
+#   is computed (zero vectors, and vectors in one direction whose lengths differ by powers of two):
+#   cosines equal only on paper may differ in their last bit, and their order is not tested;
 # * a zero vector has cosine 0 with every word, never NaN.
 
 # %% nbgrader={"grade": false, "grade_id": "nearest_neighbours", "locked": false, "schema_version": 3, "solution": true}

@@ -90,6 +90,13 @@ def tokenize(text):
     return re.findall(r"\w+(?:['-]\w+)*|[^\w \t\n\r\f\v]", text.lower())
 
 
+@mutant("NFC-normalises the text first (a combining accent joins its letter)")
+def tokenize(text):
+    import unicodedata
+
+    return re.findall(r"\w+(?:['-]\w+)*|[^\w\s]", unicodedata.normalize("NFC", text.lower()))
+
+
 @mutant("notebook 01's tokenizer: split on whitespace, strip punctuation at the edges")
 def tokenize(text):
     from utils.text import tokenize as plain
@@ -241,6 +248,11 @@ def ends_double_consonant(stem):
     return n >= 2 and stem[-1] == stem[-2] and is_consonant(stem, n - 1) and is_consonant(stem, n - 2)
 
 
+@mutant("no length check: stem[-2] raises IndexError on a one-letter stem")
+def ends_double_consonant(stem):
+    return stem != "" and stem[-1] == stem[-2] and is_consonant(stem, len(stem) - 1)
+
+
 @alternative("regex for a doubled letter, then the consonant test")
 def ends_double_consonant(stem):
     return re.search(r"(.)\1$", stem) is not None and is_consonant(stem, len(stem) - 1)
@@ -374,6 +386,23 @@ def step1b(word):
                 return stem + "e"
             if ends_double_consonant(stem):
                 return stem[:-1]
+            if measure(stem) == 1 and ends_cvc(stem):
+                return stem + "e"
+            return stem
+    return word
+
+
+@mutant("only a double b, d, f, g, m, n, p, r or t loses a letter (trekking -> trekk)")
+def step1b(word):
+    if word.endswith("eed"):
+        return word[:-1] if measure(word[:-3]) > 0 else word
+    for suffix in ("ed", "ing"):
+        stem = word[:-len(suffix)]
+        if word.endswith(suffix) and contains_vowel(stem):
+            if stem.endswith(("at", "bl", "iz")):
+                return stem + "e"
+            if ends_double_consonant(stem):
+                return stem[:-1] if stem[-1] in "bdfgmnprt" else stem
             if measure(stem) == 1 and ends_cvc(stem):
                 return stem + "e"
             return stem
@@ -842,6 +871,36 @@ def learn_bpe(word_counts, n_merges):
     while word_counts:
         w, c = word_counts.popitem()
         words[(*w[:-1], w[-1] + "</w>")] = c
+    merges = []
+    for _ in range(n_merges):
+        pairs = Counter()
+        for symbols, count in words.items():
+            for pair in zip(symbols, symbols[1:], strict=False):
+                pairs[pair] += count
+        if not pairs:
+            break
+        best = min(pairs, key=lambda p: (-pairs[p], p))
+        merges.append(best)
+        new = {}
+        for symbols, count in words.items():
+            out, i = [], 0
+            while i < len(symbols):
+                if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                    out.append(symbols[i] + symbols[i + 1])
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            new[tuple(out)] = new.get(tuple(out), 0) + count
+        words = new
+    return merges
+
+
+@mutant("drops the one-letter words from word_counts (they have no pair to count)")
+def learn_bpe(word_counts, n_merges):
+    for w in [w for w in word_counts if len(w) == 1]:
+        del word_counts[w]
+    words = {(*w[:-1], w[-1] + "</w>"): c for w, c in word_counts.items()}
     merges = []
     for _ in range(n_merges):
         pairs = Counter()

@@ -433,6 +433,15 @@ def noise_distribution(counts, power=0.75):
     return weights / weights.sum()
 
 
+@mutant("pow_ in place on counts.to(torch.float64): float64 counts of the caller are changed")
+def noise_distribution(counts, power=0.75):
+    weights = counts.to(torch.float64)
+    zero = weights == 0
+    weights.pow_(power)
+    weights[zero] = 0.0
+    return (weights / weights.sum()).to(torch.float32)
+
+
 @mutant("the result moved to the CPU", needs="cuda")
 def noise_distribution(counts, power=0.75):
     counts = counts.to(torch.float64).cpu()

@@ -1619,3 +1619,1384 @@ def bpe_segment(word, merges):
 
     sys.setrecursionlimit(max(sys.getrecursionlimit(), len(merges) + 1000))
     return apply(list(word[:-1]) + [word[-1] + "</w>"], 0)
+
+
+# ---- round 2 (a second blind author, after the first round's fixes) ----
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 1: tokenize
+# ----------------------------------------------------------------------------------------------
+
+
+@mutant("str.casefold() instead of str.lower(): 'ß' becomes 'ss'")
+def tokenize(text):
+    # "do not use str.casefold(), which also rewrites "ß" as "ss""
+    return re.findall(r"\w+(?:['-]\w+)*|[^\w\s]", text.casefold())
+
+
+@mutant("tokens found first, each lowercased afterwards: 'İ' stays one token")
+def tokenize(text):
+    # "Lowercase first, then find the tokens: lowercasing can change the characters themselves (the
+    # Turkish "İ" becomes "i" followed by a combining dot, which is not a word character)"
+    return [token.lower() for token in re.findall(r"\w+(?:['-]\w+)*|[^\w\s]", text)]
+
+
+@mutant("the typographic apostrophe ’ joins words too")
+def tokenize(text):
+    # "Only these two ASCII marks join: a typographic apostrophe ’ or a dash – or — is one of the
+    # "other characters" of rule 3."
+    return re.findall(r"\w+(?:['’-]\w+)*|[^\w\s]", text.lower())
+
+
+@mutant("runs of joiners between words join too: 'a--b' is one token")
+def tokenize(text):
+    # "a single apostrophe ' or hyphen - between two word characters joins the runs on both sides"
+    return re.findall(r"\w+(?:['-]+\w+)*|[^\w\s]", text.lower())
+
+
+@mutant("at most one joiner per word: 'rock'n'roll' is split after 'rock'n'")
+def tokenize(text):
+    # ""isn't", "hot-air", "rock'n'roll", "e-mail", "3-4" are one token each"
+    return re.findall(r"\w+(?:['-]\w+)?|[^\w\s]", text.lower())
+
+
+@mutant("word characters are letters only: digits and '_' become one-character tokens")
+def tokenize(text):
+    # "A word character is whatever Python's regular expression \w matches: a letter of any
+    # alphabet ("é" too), a digit or "_"."
+    return re.findall(r"[^\W\d_]+(?:['-][^\W\d_]+)*|[^\s]", text.lower())
+
+
+@mutant("'_' is not a word character ([^\\W_]): 'snake_case' splits")
+def tokenize(text):
+    # "A word character is whatever Python's regular expression \w matches: ... a digit or "_"."
+    return re.findall(r"[^\W_]+(?:['-][^\W_]+)*|[^\s]", text.lower())
+
+
+@mutant("only ASCII whitespace separates (string.whitespace): a no-break space becomes a token")
+def tokenize(text):
+    # "every character that \s matches ... spaces, tabs, newlines, and also the no-break space and
+    # the other Unicode spaces"
+    return re.findall(r"\w+(?:['-]\w+)*|[^\w \t\n\r\x0b\x0c]", text.lower())
+
+
+@mutant("NFKC-normalised before tokenizing: ligatures, full-width letters and superscripts change")
+def tokenize(text):
+    # "Lowercase the text with str.lower()" -- nothing else rewrites the characters
+    import unicodedata
+
+    return re.findall(r"\w+(?:['-]\w+)*|[^\w\s]", unicodedata.normalize("NFKC", text).lower())
+
+
+@mutant("re.ASCII: \\w and \\s are ASCII only, so 'é' is a punctuation token")
+def tokenize(text):
+    # "a letter of any alphabet ("é" too)"
+    return re.findall(r"\w+(?:['-]\w+)*|[^\w\s]", text.lower(), flags=re.ASCII)
+
+
+@alternative("\\S as the fallback for the other characters (the word alternative is tried first)")
+def tokenize(text):
+    # "Every other character that is not whitespace is a token of its own, one character per token"
+    return re.findall(r"\w+(?:['-]\w+)*|\S", text.lower())
+
+
+@alternative("a loop over the characters with str.isalnum(), '_' and str.isspace()")
+def tokenize(text):
+    # "One regular expression with re.findall does it; a loop over the characters works too."
+    text = text.lower()
+
+    def is_word(ch):
+        return ch.isalnum() or ch == "_"
+
+    tokens, current = [], ""
+    for i, ch in enumerate(text):
+        if is_word(ch):  # noqa: SIM114 (the blind author's code, kept as written)
+            current += ch
+        elif ch in "'-" and current and i + 1 < len(text) and is_word(text[i + 1]) and is_word(text[i - 1]):
+            current += ch
+        else:
+            if current:
+                tokens.append(current)
+                current = ""
+            if not ch.isspace():
+                tokens.append(ch)
+    if current:
+        tokens.append(current)
+    return tokens
+
+
+@alternative("str.split() into chunks, then one regular expression per chunk")
+def tokenize(text):
+    # "Whitespace separates tokens and is never part of one: every character that \s matches, which are
+    # those for which str.isspace() is true"
+    pattern = re.compile(r"\w+(?:['-]\w+)*|[^\w\s]")
+    return [token for chunk in text.lower().split() for token in pattern.findall(chunk)]
+
+
+@alternative("joiners matched with look-behind and look-ahead: (?:\\w|(?<=\\w)['-](?=\\w))+")
+def tokenize(text):
+    # "a single apostrophe ' or hyphen - between two word characters joins the runs on both sides"
+    return [m.group() for m in re.finditer(r"(?:\w|(?<=\w)['-](?=\w))+|[^\w\s]", text.lower())]
+
+
+@alternative("runs of \\w and single marks first, then adjacent word + joiner + word pieces glued by their spans")
+def tokenize(text):
+    # "A word token is a maximal run of word characters, where a single apostrophe ' or hyphen -
+    # between two word characters joins the runs on both sides"
+    pieces = [(m.group(), m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", text.lower())]
+    out = []
+    i = 0
+    while i < len(pieces):
+        token, _, end = pieces[i]
+        if re.fullmatch(r"\w+", token):
+            while (i + 2 < len(pieces) and pieces[i + 1][0] in ("'", "-") and pieces[i + 1][1] == end
+                   and pieces[i + 2][1] == end + 1 and re.fullmatch(r"\w+", pieces[i + 2][0])):
+                token += pieces[i + 1][0] + pieces[i + 2][0]
+                end = pieces[i + 2][2]
+                i += 2
+        out.append(token)
+        i += 1
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 2: is_consonant, measure, contains_vowel, ends_double_consonant, ends_cvc
+# ----------------------------------------------------------------------------------------------
+
+@mutant("y's rule looks at the previous letter's spelling (a, e, i, o, u), not at whether it is a consonant")
+def is_consonant(word, i):
+    # "y is a consonant when it is the first letter or follows a vowel, and a vowel when it follows a
+    # consonant" -- a y that is itself a vowel ("byy") makes the next y a consonant
+    ch = word[i]
+    if ch in "aeiou":
+        return False
+    if ch == "y":
+        return i == 0 or word[i - 1] in "aeiou"
+    return True
+
+
+@mutant("y is a vowel everywhere but at the start")
+def is_consonant(word, i):
+    # "y is a consonant when it is the first letter or follows a vowel": in "toy" the consonants are t and y
+    ch = word[i]
+    if ch in "aeiou":
+        return False
+    if ch == "y":
+        return i == 0
+    return True
+
+
+@mutant("counts the vowel runs instead of the vowel-run -> consonant-run transitions")
+def measure(stem):
+    # "m is its measure: the number of times a vowel run is followed by a consonant run"
+    form = "".join("c" if is_consonant(stem, i) else "v" for i in range(len(stem)))
+    return len(re.findall("v+", form))
+
+
+@mutant("y always counted as a vowel letter (aeiouy), not through is_consonant")
+def measure(stem):
+    # "in "toy" the consonants are t and y"; "Use is_consonant in the other four: the letter y is where
+    # hand-made shortcuts go wrong."
+    form = "".join("v" if ch in "aeiouy" else "c" for ch in stem)
+    return len(re.findall("vc", re.sub(r"(.)\1+", r"\1", form)))
+
+
+@mutant("y never counted as a vowel (letters a, e, i, o, u only)")
+def measure(stem):
+    # "y is ... a vowel when it follows a consonant: ... in "syzygy" [the consonants] are s, z and g"
+    form = "".join("v" if ch in "aeiou" else "c" for ch in stem)
+    return len(re.findall("vc", re.sub(r"(.)\1+", r"\1", form)))
+
+
+@mutant("range(1, len(stem)): the first letter is never checked")
+def contains_vowel(stem):
+    # "*v* -- the stem contains a vowel"
+    return any(not is_consonant(stem, i) for i in range(1, len(stem)))
+
+
+@mutant("*d read literally as 'two consonants': both of the last two letters must be consonants")
+def ends_double_consonant(stem):
+    # "the last two letters are the same letter, and the last one is a consonant ... "byy" and "yyy"
+    # end with *d (their last y is a consonant)"
+    n = len(stem)
+    return n >= 2 and stem[-1] == stem[-2] and is_consonant(stem, n - 1) and is_consonant(stem, n - 2)
+
+
+@mutant("*d tested with letter sets: a double y always counts (not a, e, i, o, u)")
+def ends_double_consonant(stem):
+    # ""yy" and "ayy" do not [end with *d] (their last y is a vowel)"
+    return len(stem) >= 2 and stem[-1] == stem[-2] and stem[-1] not in "aeiou"
+
+
+@mutant("*o tested with letter sets: y never a vowel, so 'hyp' does not end cvc")
+def ends_cvc(stem):
+    # "Use is_consonant in the other four: the letter y is where hand-made shortcuts go wrong."
+    if len(stem) < 3:
+        return False
+    c = [ch not in "aeiou" for ch in stem[-3:]]
+    return c[0] and not c[1] and c[2] and stem[-1] not in "wxy"
+
+
+@mutant("no length guard: negative indexes wrap around ('ab' ends cvc, 'b' raises IndexError)")
+def ends_cvc(stem):
+    # "Stems shorter than 3 letters never do."
+    n = len(stem)
+    return (is_consonant(stem, n - 3) and not is_consonant(stem, n - 2) and is_consonant(stem, n - 1)
+            and stem[-1] not in "wxy")
+
+
+@alternative("is_consonant by one left-to-right scan of the word, no recursion")
+def is_consonant(word, i):
+    # "y is a consonant when it is the first letter or follows a vowel, and a vowel when it follows a consonant"
+    consonant = True
+    for j in range(i + 1):
+        ch = word[j]
+        if ch in "aeiou":
+            consonant = False
+        elif ch == "y":
+            consonant = j == 0 or not consonant
+        else:
+            consonant = True
+    return consonant
+
+
+@alternative("measure from the collapsed c/v form with str.count('vc')")
+def measure(stem):
+    # "Write a word as consonants (c) and vowels (v) ... and collapse runs ... m is ... the number of times
+    # a vowel run is followed by a consonant run"
+    form = "".join("c" if is_consonant(stem, i) else "v" for i in range(len(stem)))
+    collapsed = "".join(ch for k, ch in enumerate(form) if k == 0 or form[k - 1] != ch)
+    return collapsed.count("vc")
+
+
+@alternative("*v* by letters: a, e, i, o, u anywhere, or a y that is not the first letter")
+def contains_vowel(stem):
+    # "y is a consonant when it is the first letter or follows a vowel": a y after a vowel only occurs
+    # when the stem already contains that vowel
+    return any(ch in "aeiou" for ch in stem) or "y" in stem[1:]
+
+
+@alternative("*d by slicing: stem[-2:] == 2 * stem[-1:]")
+def ends_double_consonant(stem):
+    # "the last two letters are the same letter, and the last one is a consonant"
+    return len(stem) >= 2 and stem[-2:] == 2 * stem[-1] and is_consonant(stem, len(stem) - 1)
+
+
+@alternative("*o from the c/v form: the last three are 'cvc' and the last letter is not w, x or y")
+def ends_cvc(stem):
+    # "the stem ends consonant-vowel-consonant, where the last consonant is not w, x or y"
+    form = "".join("c" if is_consonant(stem, i) else "v" for i in range(len(stem)))
+    return form.endswith("cvc") and stem[-1:] not in ("w", "x", "y")
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 3: step1a, step1b, step1c
+# ----------------------------------------------------------------------------------------------
+
+@mutant("step1a tries S before SS: 'caress' loses its last s")
+def step1a(word):
+    # "find the longest suffix of the step's list that the word ends with ... ("caress" ends with "ss"
+    # and with "s": "ss" is longer, so "caress" stays.)"
+    if word.endswith("sses"):
+        return word[:-2]
+    if word.endswith("ies"):
+        return word[:-2]
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+@mutant("step1a with Porter2's S rule: the s goes only if a vowel comes before the letter in front of it")
+def step1a(word):
+    # "S -> (no conditions)": "Step 1a (no conditions)" -- "gas" -> "ga", "bus" -> "bu"
+    if word.endswith("sses"):
+        return word[:-2]
+    if word.endswith("ies"):
+        return word[:-2]
+    if word.endswith(("ss", "us")):
+        return word
+    if word.endswith("s"):
+        return word[:-1] if any(ch in "aeiouy" for ch in word[:-2]) else word
+    return word
+
+
+@mutant("step1a rewrites IES as Y (ponies -> pony)")
+def step1a(word):
+    # "IES -> I | ponies -> poni, ties -> ti"
+    if word.endswith("sses"):
+        return word[:-2]
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("ss"):
+        return word
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+@mutant("step1b removes ED and ING with str.rstrip, which strips any trailing e, d, i, n, g")
+def step1b(word):
+    # "(*v*) ED -> ... (*v*) ING ->": exactly the suffix is removed
+    if word.endswith("eed"):
+        return word[:-1] if measure(word[:-3]) > 0 else word
+    for suffix in ("ed", "ing"):
+        if word.endswith(suffix):
+            stem = word.rstrip(suffix)
+            if not contains_vowel(stem):
+                return word
+            if stem.endswith(("at", "bl", "iz")):
+                return stem + "e"
+            if ends_double_consonant(stem) and stem[-1] not in "lsz":
+                return stem[:-1]
+            if measure(stem) == 1 and ends_cvc(stem):
+                return stem + "e"
+            return stem
+    return word
+
+
+@mutant("clean-up un-doubles only b d f g m n p r t (Snowball's 'porter'): 'trekking' -> 'trekk'")
+def step1b(word):
+    # "(*d and not (*L or *S or *Z)) -> single letter"
+    if word.endswith("eed"):
+        return word[:-1] if measure(word[:-3]) > 0 else word
+    for suffix in ("ed", "ing"):
+        if word.endswith(suffix):
+            stem = word[:-len(suffix)]
+            if not contains_vowel(stem):
+                return word
+            if stem.endswith(("at", "bl", "iz")):
+                return stem + "e"
+            if ends_double_consonant(stem) and stem[-1] in "bdfgmnprt":
+                return stem[:-1]
+            if measure(stem) == 1 and ends_cvc(stem):
+                return stem + "e"
+            return stem
+    return word
+
+
+@mutant("clean-up adds E when m > 0 and *o (not only when m = 1): 'developing' -> 'develope'")
+def step1b(word):
+    # "(m=1 and *o) -> E"
+    if word.endswith("eed"):
+        return word[:-1] if measure(word[:-3]) > 0 else word
+    for suffix in ("ed", "ing"):
+        if word.endswith(suffix):
+            stem = word[:-len(suffix)]
+            if not contains_vowel(stem):
+                return word
+            if stem.endswith(("at", "bl", "iz")):
+                return stem + "e"
+            if ends_double_consonant(stem) and stem[-1] not in "lsz":
+                return stem[:-1]
+            if measure(stem) > 0 and ends_cvc(stem):
+                return stem + "e"
+            return stem
+    return word
+
+
+@mutant("a word ending in EED whose condition fails falls through to the ED rule")
+def step1b(word):
+    # "A word ending in "eed" is handled by the first rule only: "feed" stays "feed" (m("f") = 0), it
+    # does not fall through to the ED rule."
+    if word.endswith("eed") and measure(word[:-3]) > 0:
+        return word[:-1]
+    for suffix in ("ed", "ing"):
+        if word.endswith(suffix):
+            stem = word[:-len(suffix)]
+            if not contains_vowel(stem):
+                return word
+            if stem.endswith(("at", "bl", "iz")):
+                return stem + "e"
+            if ends_double_consonant(stem) and stem[-1] not in "lsz":
+                return stem[:-1]
+            if measure(stem) == 1 and ends_cvc(stem):
+                return stem + "e"
+            return stem
+    return word
+
+
+@mutant("(*v*) tested on the whole word instead of the stem: 'sing' -> 's'")
+def step1b(word):
+    # "Conditions like (m>0) are measured on the stem, never on the whole word."
+    if word.endswith("eed"):
+        return word[:-1] if measure(word[:-3]) > 0 else word
+    for suffix in ("ed", "ing"):
+        if word.endswith(suffix):
+            stem = word[:-len(suffix)]
+            if not contains_vowel(word):
+                return word
+            if stem.endswith(("at", "bl", "iz")):
+                return stem + "e"
+            if ends_double_consonant(stem) and stem[-1] not in "lsz":
+                return stem[:-1]
+            if measure(stem) == 1 and ends_cvc(stem):
+                return stem + "e"
+            return stem
+    return word
+
+
+@mutant("clean-up un-doubles every double consonant, l, s and z included: 'falling' -> 'fal'")
+def step1b(word):
+    # "A double l, s or z stays double."
+    if word.endswith("eed"):
+        return word[:-1] if measure(word[:-3]) > 0 else word
+    for suffix in ("ed", "ing"):
+        if word.endswith(suffix):
+            stem = word[:-len(suffix)]
+            if not contains_vowel(stem):
+                return word
+            if stem.endswith(("at", "bl", "iz")):
+                return stem + "e"
+            if ends_double_consonant(stem):
+                return stem[:-1]
+            if measure(stem) == 1 and ends_cvc(stem):
+                return stem + "e"
+            return stem
+    return word
+
+
+@mutant("step1c turns y into i only after a consonant (NLTK's improvement): 'day' stays 'day'")
+def step1c(word):
+    # "Step 1c: (*v*) Y -> I" -- the only condition is a vowel in the stem
+    if word.endswith("y") and len(word) > 1 and contains_vowel(word[:-1]) and is_consonant(word, len(word) - 2):
+        return word[:-1] + "i"
+    return word
+
+
+@alternative("step1a as anchored regular expressions, the first (longest) that matches")
+def step1a(word):
+    # "find the longest suffix of the step's list that the word ends with"
+    for pattern, replacement in ((r"sses$", "ss"), (r"ies$", "i"), (r"ss$", "ss"), (r"s$", "")):
+        if re.search(pattern, word):
+            return re.sub(pattern, replacement, word)
+    return word
+
+
+@alternative("step1b table-driven: longest of (eed, ed, ing), then the clean-up rules as a list")
+def step1b(word):
+    # "Within a step, find the longest suffix ... If its condition holds on the stem ..., apply the
+    # rule; if not, the step leaves the word alone"
+    rules = {"eed": ("ee", lambda s: measure(s) > 0), "ed": ("", contains_vowel), "ing": ("", contains_vowel)}
+    found = [s for s in rules if word.endswith(s)]
+    if not found:
+        return word
+    suffix = max(found, key=len)
+    replacement, condition = rules[suffix]
+    stem = word[: len(word) - len(suffix)]
+    if not condition(stem):
+        return word
+    if suffix == "eed":
+        return stem + replacement
+    cleanups = [
+        (lambda s: s[-2:] in ("at", "bl", "iz"), lambda s: s + "e"),
+        (lambda s: ends_double_consonant(s) and s[-1] not in ("l", "s", "z"), lambda s: s[:-1]),
+        (lambda s: measure(s) == 1 and ends_cvc(s), lambda s: s + "e"),
+    ]
+    for applies, action in cleanups:
+        if applies(stem):
+            return action(stem)
+    return stem
+
+
+@alternative("step1b by NLTK's PorterStemmer(mode=MARTIN_EXTENSIONS)._step1b (the reference version)")
+def step1b(word):
+    # "NLTK reproduces this version with PorterStemmer(mode=PorterStemmer.MARTIN_EXTENSIONS)"
+    from nltk.stem import PorterStemmer
+
+    return PorterStemmer(mode=PorterStemmer.MARTIN_EXTENSIONS)._step1b(word)
+
+
+@alternative("step1c with the vowel test written inline through is_consonant")
+def step1c(word):
+    # "Step 1c: (*v*) Y -> I: happy -> happi, sky -> sky."
+    stem = word[:-1]
+    if word[-1:] == "y" and not all(is_consonant(stem, i) for i in range(len(stem))):
+        return stem + "i"
+    return word
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 4: step2, step3, step4
+# ----------------------------------------------------------------------------------------------
+
+@mutant("step4 falls through to shorter suffixes when the longest one's condition fails: 'placement' -> 'placem'")
+def step4(word):
+    # "if its condition fails the step changes nothing"; "it does not go on to try shorter suffixes"
+    for suffix in sorted(STEP4_SUFFIXES, key=len, reverse=True):
+        if word.endswith(suffix):
+            stem = word[:-len(suffix)]
+            if measure(stem) > 1 and (suffix != "ion" or stem.endswith(("s", "t"))):
+                return stem
+    return word
+
+
+@mutant("step4's ION condition parsed as (m>1 and *S) or *T: 'motion' -> 'mot'")
+def step4(word):
+    # "(m>1 and (*S or *T)) ION ->"
+    matches = [s for s in STEP4_SUFFIXES if word.endswith(s)]
+    if not matches:
+        return word
+    suffix = max(matches, key=len)
+    stem = word[:-len(suffix)]
+    if suffix == "ion":
+        ok = measure(stem) > 1 and stem.endswith("s") or stem.endswith("t")
+    else:
+        ok = measure(stem) > 1
+    return stem if ok else word
+
+
+@mutant("step4 removes the suffix with str.replace, i.e. every occurrence: 'interpreter' -> 'intpret'")
+def step4(word):
+    # "the suffixes of STEP4_SUFFIXES are removed when (m>1)" -- the suffix at the end, once
+    matches = [s for s in STEP4_SUFFIXES if word.endswith(s)]
+    if not matches:
+        return word
+    suffix = max(matches, key=len)
+    stem = word[:-len(suffix)]
+    if measure(stem) > 1 and (suffix != "ion" or stem.endswith(("s", "t"))):
+        return word.replace(suffix, "")
+    return word
+
+
+@mutant("step4 with (m>0) instead of (m>1)")
+def step4(word):
+    # "Step 4: the suffixes of STEP4_SUFFIXES are removed when (m>1)"
+    matches = [s for s in STEP4_SUFFIXES if word.endswith(s)]
+    if not matches:
+        return word
+    suffix = max(matches, key=len)
+    stem = word[:-len(suffix)]
+    if measure(stem) > 0 and (suffix != "ion" or stem.endswith(("s", "t"))):
+        return stem
+    return word
+
+
+@mutant("step4's ION rule without the s/t condition: 'religion' -> 'relig'")
+def step4(word):
+    # "One rule has an extra condition: (m>1 and (*S or *T)) ION ->"
+    matches = [s for s in STEP4_SUFFIXES if word.endswith(s)]
+    if not matches:
+        return word
+    suffix = max(matches, key=len)
+    stem = word[:-len(suffix)]
+    return stem if measure(stem) > 1 else word
+
+
+@mutant("step2's (m>0) measured on the whole word")
+def step2(word):
+    # "Conditions like (m>0) are measured on the stem, never on the whole word."
+    matches = [(s, r) for s, r in STEP2_RULES if word.endswith(s)]
+    if not matches:
+        return word
+    suffix, replacement = max(matches, key=lambda sr: len(sr[0]))
+    return word[:-len(suffix)] + replacement if measure(word) > 0 else word
+
+
+@mutant("step2 tries the next (shorter) suffix when the longest fails: 'sization' -> 'sizate'")
+def step2(word):
+    # "if its condition fails the step changes nothing"
+    for suffix, replacement in sorted(STEP2_RULES, key=lambda sr: len(sr[0]), reverse=True):
+        if word.endswith(suffix) and measure(word[:-len(suffix)]) > 0:
+            return word[:-len(suffix)] + replacement
+    return word
+
+
+@mutant("step2 by a greedy regular expression ^(.*)(suffixes)$: the SHORTEST suffix wins")
+def step2(word):
+    # "as everywhere, the longest matching suffix decides"
+    table = dict(STEP2_RULES)
+    match = re.match(r"^(.*)(" + "|".join(table) + r")$", word)
+    if match and measure(match.group(1)) > 0:
+        return match.group(1) + table[match.group(2)]
+    return word
+
+
+@mutant("step3 with (m>1) instead of (m>0)")
+def step3(word):
+    # "Step 3: every rule of STEP3_RULES has the condition (m>0)"
+    matches = [(s, r) for s, r in STEP3_RULES if word.endswith(s)]
+    if not matches:
+        return word
+    suffix, replacement = max(matches, key=lambda sr: len(sr[0]))
+    stem = word[:-len(suffix)]
+    return stem + replacement if measure(stem) > 1 else word
+
+
+@mutant("step3's (m>0) measured after the replacement (stem + replacement), not on the stem")
+def step3(word):
+    # "Conditions like (m>0) are measured on the stem, never on the whole word."
+    matches = [(s, r) for s, r in STEP3_RULES if word.endswith(s)]
+    if not matches:
+        return word
+    suffix, replacement = max(matches, key=lambda sr: len(sr[0]))
+    new = word[:-len(suffix)] + replacement
+    return new if measure(new) > 0 else word
+
+
+@alternative("step2: the first rule of STEP2_RULES that matches (the table lists every longer suffix before its shorter tails)")
+def step2(word):
+    # "The rules are given as tables below (in the paper's order; as everywhere, the longest matching
+    # suffix decides"
+    for suffix, replacement in STEP2_RULES:
+        if word.endswith(suffix):
+            stem = word[:-len(suffix)]
+            return stem + replacement if measure(stem) > 0 else word
+    return word
+
+
+@alternative("step2 by a non-greedy regular expression ^(.*?)(suffixes)$, which takes the longest suffix")
+def step2(word):
+    # "the longest matching suffix decides"
+    table = dict(STEP2_RULES)
+    match = re.fullmatch(r"(.*?)(" + "|".join(sorted(table, key=len, reverse=True)) + r")", word)
+    if match is None:
+        return word
+    stem, suffix = match.groups()
+    return stem + table[suffix] if measure(stem) > 0 else word
+
+
+@alternative("step3: try the word's endings from the longest possible length down, dictionary lookup")
+def step3(word):
+    # "the longest matching suffix decides, and if its condition fails the step changes nothing"
+    table = dict(STEP3_RULES)
+    for length in range(min(len(word), max(map(len, table))), 0, -1):
+        suffix = word[-length:]
+        if suffix in table:
+            stem = word[:-length]
+            return stem + table[suffix] if measure(stem) > 0 else word
+    return word
+
+
+@alternative("step4: suffixes sorted by decreasing length, the first that matches decides")
+def step4(word):
+    # "the longest matching suffix decides"; "(m>1 and (*S or *T)) ION ->"
+    for suffix in sorted(STEP4_SUFFIXES, key=len, reverse=True):
+        if word.endswith(suffix):
+            stem = word[: len(word) - len(suffix)]
+            condition = measure(stem) > 1
+            if suffix == "ion":
+                condition = condition and stem[-1:] in ("s", "t")
+            return stem if condition else word
+    return word
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 5: step5a, step5b, porter_stem
+# ----------------------------------------------------------------------------------------------
+
+@mutant("step5a removes the e when m > 0 (no *o test)")
+def step5a(word):
+    # "(m>1) E -> ; (m=1 and not *o) E ->": rate -> rate
+    if word.endswith("e") and measure(word[:-1]) > 0:
+        return word[:-1]
+    return word
+
+
+@mutant("step5a tests *o on the whole word (with its e), not on the stem")
+def step5a(word):
+    # "Conditions like (m>0) are measured on the stem, never on the whole word."
+    if word.endswith("e"):
+        m = measure(word[:-1])
+        if m > 1 or (m == 1 and not ends_cvc(word)):
+            return word[:-1]
+    return word
+
+
+@mutant("step5a keeps only the (m>1) rule: 'cease' stays")
+def step5a(word):
+    # "two rules for the same suffix, so here both conditions are tried"
+    if word.endswith("e") and measure(word[:-1]) > 1:
+        return word[:-1]
+    return word
+
+
+@mutant("step5b un-doubles any final double consonant when m > 1, not only ll: 'success' -> 'succes'")
+def step5b(word):
+    # "(m>1 and *d and *L) -> single letter ... a word ending in "ll" loses one l when m > 1"
+    if measure(word) > 1 and ends_double_consonant(word):
+        return word[:-1]
+    return word
+
+
+@mutant("step5b with m > 0: 'roll' -> 'rol'")
+def step5b(word):
+    # "a word ending in "ll" loses one l when m > 1"
+    if word.endswith("ll") and measure(word) > 0:
+        return word[:-1]
+    return word
+
+
+@mutant("porter_stem leaves words of up to three letters unchanged")
+def porter_stem(word):
+    # "porter_stem(word) returns a word of one or two letters unchanged"
+    if len(word) <= 3:
+        return word
+    for step in (step1a, step1b, step1c, step2, step3, step4, step5a, step5b):
+        word = step(word)
+    return word
+
+
+@mutant("porter_stem runs step1c before step1b: 'studying' keeps its y")
+def porter_stem(word):
+    # "applies step1a, step1b, step1c, step2, step3, step4, step5a and step5b, in this order"
+    if len(word) <= 2:
+        return word
+    for step in (step1a, step1c, step1b, step2, step3, step4, step5a, step5b):
+        word = step(word)
+    return word
+
+
+@mutant("porter_stem stems words of one or two letters too (the 1980 paper): 'is' -> 'i'")
+def porter_stem(word):
+    # "porter_stem(word) returns a word of one or two letters unchanged"
+    for step in (step1a, step1b, step1c, step2, step3, step4, step5a, step5b):
+        word = step(word)
+    return word
+
+
+@mutant("porter_stem runs step5b before step5a: 'gazelle' -> 'gazell'")
+def porter_stem(word):
+    # "step4, step5a and step5b, in this order, each to the result of the previous one"
+    if len(word) <= 2:
+        return word
+    for step in (step1a, step1b, step1c, step2, step3, step4, step5b, step5a):
+        word = step(word)
+    return word
+
+
+@mutant("porter_stem by NLTK's default PorterStemmer() (NLTK_EXTENSIONS), not the reference version")
+def porter_stem(word):
+    # "NLTK's default mode (PorterStemmer(), NLTK_EXTENSIONS) adds its own improvements ... (day -> day
+    # instead of dai)"; we implement "Martin Porter's own page -- his ANSI C code"
+    from nltk.stem import PorterStemmer
+
+    return PorterStemmer().stem(word)
+
+
+@alternative("step5a with the two rules as two separate tests")
+def step5a(word):
+    # "two rules for the same suffix, so here both conditions are tried"
+    if not word.endswith("e"):
+        return word
+    stem = word[:-1]
+    if measure(stem) > 1:
+        return stem
+    if measure(stem) == 1 and not ends_cvc(stem):
+        return stem
+    return word
+
+
+@alternative("step5b by its literal ending 'll' and the measure of the word without its last l")
+def step5b(word):
+    # "a word ending in "ll" loses one l when m > 1 (the measure of the word, or equally of the word
+    # without its last l)"
+    if word.endswith("ll") and measure(word[:-1]) > 1:
+        return word[:-1]
+    return word
+
+
+@alternative("porter_stem by NLTK's PorterStemmer(mode=MARTIN_EXTENSIONS), the reference version")
+def porter_stem(word):
+    # "NLTK reproduces this version with PorterStemmer(mode=PorterStemmer.MARTIN_EXTENSIONS)"
+    from nltk.stem import PorterStemmer
+
+    return PorterStemmer(mode=PorterStemmer.MARTIN_EXTENSIONS).stem(word)
+
+
+@alternative("porter_stem with functools.reduce over the list of steps")
+def porter_stem(word):
+    # "applies step1a, ..., step5b, in this order, each to the result of the previous one"
+    import functools
+
+    if len(word) < 3:
+        return word
+    return functools.reduce(lambda w, step: step(w), (step1a, step1b, step1c, step2, step3, step4, step5a, step5b), word)
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 6: learn_bpe
+# ----------------------------------------------------------------------------------------------
+
+@mutant("ties go to the LARGEST pair (max over (count, pair))")
+def learn_bpe(word_counts, n_merges):
+    # "Ties go to the pair that comes first in Python's order of tuples of strings: min over (left, right)"
+    corpus = {tuple(w[:-1]) + (w[-1] + "</w>",): c for w, c in word_counts.items()}
+    merges = []
+    for _ in range(n_merges):
+        pairs = Counter()
+        for symbols, c in corpus.items():
+            for pair in zip(symbols, symbols[1:]):
+                pairs[pair] += c
+        if not pairs:
+            break
+        best = max(pairs, key=lambda p: (pairs[p], p))
+        merges.append(best)
+        new = {}
+        for symbols, c in corpus.items():
+            out, i = [], 0
+            while i < len(symbols):
+                if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                    out.append(symbols[i] + symbols[i + 1])
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            new[tuple(out)] = new.get(tuple(out), 0) + c
+        corpus = new
+    return merges
+
+
+@mutant("ties go to the pair counted first (max(pairs, key=pairs.get), Sennrich et al.'s Algorithm 1)")
+def learn_bpe(word_counts, n_merges):
+    # "we fix a tie rule that does not depend on that order": "min over (left, right)"
+    corpus = [(tuple(w[:-1]) + (w[-1] + "</w>",), c) for w, c in word_counts.items()]
+    merges = []
+    for _ in range(n_merges):
+        pairs = {}
+        for symbols, c in corpus:
+            for pair in zip(symbols, symbols[1:]):
+                pairs[pair] = pairs.get(pair, 0) + c
+        if not pairs:
+            break
+        best = max(pairs, key=pairs.get)
+        merges.append(best)
+        new_corpus = []
+        for symbols, c in corpus:
+            out, i = [], 0
+            while i < len(symbols):
+                if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                    out.append(symbols[i] + symbols[i + 1])
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            new_corpus.append((tuple(out), c))
+        corpus = new_corpus
+    return merges
+
+
+@mutant("pairs not weighted by the word counts (each distinct word counts once)")
+def learn_bpe(word_counts, n_merges):
+    # "count every pair of adjacent symbols in every word, each occurrence weighted by the word's count"
+    corpus = [tuple(w[:-1]) + (w[-1] + "</w>",) for w in word_counts]
+    merges = []
+    for _ in range(n_merges):
+        pairs = Counter(pair for symbols in corpus for pair in zip(symbols, symbols[1:]))
+        if not pairs:
+            break
+        top = max(pairs.values())
+        best = min(p for p, n in pairs.items() if n == top)
+        merges.append(best)
+        new_corpus = []
+        for symbols in corpus:
+            out, i = [], 0
+            while i < len(symbols):
+                if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                    out.append(symbols[i] + symbols[i + 1])
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            new_corpus.append(tuple(out))
+        corpus = new_corpus
+    return merges
+
+
+@mutant("a pair counted once per word (a set of pairs), not once per occurrence")
+def learn_bpe(word_counts, n_merges):
+    # "all occurrences, overlapping ones too (a a a</w> contains the pair (a, a) once, a a a a</w> twice)"
+    corpus = [(tuple(w[:-1]) + (w[-1] + "</w>",), c) for w, c in word_counts.items()]
+    merges = []
+    for _ in range(n_merges):
+        pairs = Counter()
+        for symbols, c in corpus:
+            for pair in set(zip(symbols, symbols[1:])):
+                pairs[pair] += c
+        if not pairs:
+            break
+        top = max(pairs.values())
+        best = min(p for p, n in pairs.items() if n == top)
+        merges.append(best)
+        new_corpus = []
+        for symbols, c in corpus:
+            out, i = [], 0
+            while i < len(symbols):
+                if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                    out.append(symbols[i] + symbols[i + 1])
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            new_corpus.append((tuple(out), c))
+        corpus = new_corpus
+    return merges
+
+
+@mutant("merge by str.replace on space-joined symbols: matches inside longer symbols too")
+def learn_bpe(word_counts, n_merges):
+    # "Merge it in every word: scan left to right and replace each occurrence of the pair by the
+    # concatenated symbol" -- an occurrence of the pair of SYMBOLS
+    corpus = {" ".join(list(w[:-1]) + [w[-1] + "</w>"]): c for w, c in word_counts.items()}
+    merges = []
+    for _ in range(n_merges):
+        pairs = Counter()
+        for word, c in corpus.items():
+            symbols = word.split()
+            for pair in zip(symbols, symbols[1:]):
+                pairs[pair] += c
+        if not pairs:
+            break
+        top = max(pairs.values())
+        best = min(p for p, n in pairs.items() if n == top)
+        merges.append(best)
+        new = {}
+        for word, c in corpus.items():
+            merged = word.replace(f"{best[0]} {best[1]}", best[0] + best[1])
+            new[merged] = new.get(merged, 0) + c
+        corpus = new
+    return merges
+
+
+@mutant("stops when the most frequent pair occurs only once (subword-nmt's min_frequency = 2)")
+def learn_bpe(word_counts, n_merges):
+    # "Stop early when no word has two symbols left" -- a pair seen once is still merged
+    corpus = [(tuple(w[:-1]) + (w[-1] + "</w>",), c) for w, c in word_counts.items()]
+    merges = []
+    for _ in range(n_merges):
+        pairs = Counter()
+        for symbols, c in corpus:
+            for pair in zip(symbols, symbols[1:]):
+                pairs[pair] += c
+        if not pairs or max(pairs.values()) < 2:
+            break
+        top = max(pairs.values())
+        best = min(p for p, n in pairs.items() if n == top)
+        merges.append(best)
+        new_corpus = []
+        for symbols, c in corpus:
+            out, i = [], 0
+            while i < len(symbols):
+                if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                    out.append(symbols[i] + symbols[i + 1])
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            new_corpus.append((tuple(out), c))
+        corpus = new_corpus
+    return merges
+
+
+@mutant("merges only the first occurrence of the pair in each word")
+def learn_bpe(word_counts, n_merges):
+    # "Merge it in every word: scan left to right and replace each occurrence of the pair"
+    corpus = [(list(w[:-1]) + [w[-1] + "</w>"], c) for w, c in word_counts.items()]
+    merges = []
+    for _ in range(n_merges):
+        pairs = Counter()
+        for symbols, c in corpus:
+            for pair in zip(symbols, symbols[1:]):
+                pairs[pair] += c
+        if not pairs:
+            break
+        top = max(pairs.values())
+        best = min(p for p, n in pairs.items() if n == top)
+        merges.append(best)
+        for symbols, _ in corpus:
+            for i in range(len(symbols) - 1):
+                if (symbols[i], symbols[i + 1]) == best:
+                    symbols[i:i + 2] = [best[0] + best[1]]
+                    break
+    return merges
+
+
+@mutant("</w> as a symbol of its own (Algorithm 1 of the paper), not glued to the last character")
+def learn_bpe(word_counts, n_merges):
+    # "Each word starts as the tuple of its characters with </w> glued to the last one: "low" -> ("l", "o", "w</w>")"
+    corpus = [(tuple(w) + ("</w>",), c) for w, c in word_counts.items()]
+    merges = []
+    for _ in range(n_merges):
+        pairs = Counter()
+        for symbols, c in corpus:
+            for pair in zip(symbols, symbols[1:]):
+                pairs[pair] += c
+        if not pairs:
+            break
+        top = max(pairs.values())
+        best = min(p for p, n in pairs.items() if n == top)
+        merges.append(best)
+        new_corpus = []
+        for symbols, c in corpus:
+            out, i = [], 0
+            while i < len(symbols):
+                if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                    out.append(symbols[i] + symbols[i + 1])
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            new_corpus.append((tuple(out), c))
+        corpus = new_corpus
+    return merges
+
+
+@mutant("deletes the one-letter words from the caller's dict (they have no pair to merge)")
+def learn_bpe(word_counts, n_merges):
+    # "Leave the dict unchanged (later cells use it again)."
+    for word in [w for w in word_counts if len(w) < 2]:
+        del word_counts[word]
+    corpus = [(tuple(w[:-1]) + (w[-1] + "</w>",), c) for w, c in word_counts.items()]
+    merges = []
+    for _ in range(n_merges):
+        pairs = Counter()
+        for symbols, c in corpus:
+            for pair in zip(symbols, symbols[1:]):
+                pairs[pair] += c
+        if not pairs:
+            break
+        top = max(pairs.values())
+        best = min(p for p, n in pairs.items() if n == top)
+        merges.append(best)
+        new_corpus = []
+        for symbols, c in corpus:
+            out, i = [], 0
+            while i < len(symbols):
+                if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                    out.append(symbols[i] + symbols[i + 1])
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            new_corpus.append((tuple(out), c))
+        corpus = new_corpus
+    return merges
+
+
+@mutant("ties broken by the concatenated string left + right, not by the tuple (left, right)")
+def learn_bpe(word_counts, n_merges):
+    # "min over (left, right), comparing the left symbols first, as strings"
+    corpus = [(tuple(w[:-1]) + (w[-1] + "</w>",), c) for w, c in word_counts.items()]
+    merges = []
+    for _ in range(n_merges):
+        pairs = Counter()
+        for symbols, c in corpus:
+            for pair in zip(symbols, symbols[1:]):
+                pairs[pair] += c
+        if not pairs:
+            break
+        top = max(pairs.values())
+        best = min((p for p, n in pairs.items() if n == top), key=lambda p: p[0] + p[1])
+        merges.append(best)
+        new_corpus = []
+        for symbols, c in corpus:
+            out, i = [], 0
+            while i < len(symbols):
+                if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                    out.append(symbols[i] + symbols[i + 1])
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            new_corpus.append((tuple(out), c))
+        corpus = new_corpus
+    return merges
+
+
+@alternative("pair counts updated incrementally after each merge (only the words that contain the pair)")
+def learn_bpe(word_counts, n_merges):
+    # "Recounting all pairs after every merge is fine here ...; real trainers update the counts incrementally."
+    words = [list(w[:-1]) + [w[-1] + "</w>"] for w in word_counts]
+    counts = list(word_counts.values())
+    pairs = Counter()
+    for symbols, c in zip(words, counts):
+        for pair in zip(symbols, symbols[1:]):
+            pairs[pair] += c
+    merges = []
+    for _ in range(n_merges):
+        pairs = +pairs                      # drop pairs whose count fell to 0
+        if not pairs:
+            break
+        best = min(pairs, key=lambda p: (-pairs[p], p))
+        merges.append(best)
+        for k, (symbols, c) in enumerate(zip(words, counts)):
+            if not any(pair == best for pair in zip(symbols, symbols[1:])):
+                continue
+            for pair in zip(symbols, symbols[1:]):
+                pairs[pair] -= c
+            out, i = [], 0
+            while i < len(symbols):
+                if i + 1 < len(symbols) and symbols[i] == best[0] and symbols[i + 1] == best[1]:
+                    out.append(best[0] + best[1])
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            for pair in zip(out, out[1:]):
+                pairs[pair] += c
+            words[k] = out
+    return merges
+
+
+@alternative("sorted(pairs.items(), key=(-count, pair))[0] and merges returned as [left, right] lists")
+def learn_bpe(word_counts, n_merges):
+    # "Write a pair as a tuple, as the examples do; the checks also accept a two-item list [left, right]."
+    vocab = [[list(w[:-1]) + [w[-1] + "</w>"], c] for w, c in word_counts.items()]
+    merges = []
+    while len(merges) < n_merges:
+        pairs = {}
+        for symbols, c in vocab:
+            for i in range(len(symbols) - 1):
+                pairs[(symbols[i], symbols[i + 1])] = pairs.get((symbols[i], symbols[i + 1]), 0) + c
+        if not pairs:
+            break
+        (left, right), _ = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))[0]
+        merges.append([left, right])
+        for entry in vocab:
+            symbols, out, i = entry[0], [], 0
+            while i < len(symbols):
+                if symbols[i:i + 2] == [left, right]:
+                    out.append(left + right)
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            entry[0] = out
+    return merges
+
+
+@alternative("Sennrich's regular expression on space-joined symbols, with (?<!\\S) and (?!\\S) boundaries")
+def learn_bpe(word_counts, n_merges):
+    # "Merge it in every word: scan left to right and replace each occurrence of the pair by the
+    # concatenated symbol, without overlaps"
+    vocab = {" ".join(list(w[:-1]) + [w[-1] + "</w>"]): c for w, c in word_counts.items()}
+    merges = []
+    for _ in range(n_merges):
+        pairs = Counter()
+        for word, c in vocab.items():
+            symbols = word.split(" ")
+            for pair in zip(symbols, symbols[1:]):
+                pairs[pair] += c
+        if not pairs:
+            break
+        top = max(pairs.values())
+        best = min(p for p in pairs if pairs[p] == top)
+        merges.append(best)
+        pattern = re.compile(r"(?<!\S)" + re.escape(best[0] + " " + best[1]) + r"(?!\S)")
+        new = {}
+        for word, c in vocab.items():
+            merged = pattern.sub(lambda m: best[0] + best[1], word)  # noqa: B023 (the blind author's code, kept as written)
+            new[merged] = new.get(merged, 0) + c
+        vocab = new
+    return merges
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 7: bpe_segment
+# ----------------------------------------------------------------------------------------------
+
+@mutant("each merge joins only its first occurrence in the word")
+def bpe_segment(word, merges):
+    # "apply the merges in the order they were learned, each one to every occurrence in the word"
+    symbols = list(word[:-1]) + [word[-1] + "</w>"]
+    for left, right in merges:
+        for i in range(len(symbols) - 1):
+            if symbols[i] == left and symbols[i + 1] == right:
+                symbols[i:i + 2] = [left + right]
+                break
+    return symbols
+
+
+@mutant("merges replayed from the last learned to the first")
+def bpe_segment(word, merges):
+    # "apply the merges in the order they were learned"
+    symbols = list(word[:-1]) + [word[-1] + "</w>"]
+    for left, right in reversed(merges):
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and symbols[i] == left and symbols[i + 1] == right:
+                out.append(left + right)
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+
+
+@mutant("greedy longest-prefix matching against the learned symbols (WordPiece-style), no replay")
+def bpe_segment(word, merges):
+    # "To tokenize a word with learned merges, replay them: start from its characters ... and apply the
+    # merges in the order they were learned"
+    base = list(word[:-1]) + [word[-1] + "</w>"]
+    known = {left + right for left, right in merges}
+    out, i = [], 0
+    while i < len(base):
+        for j in range(len(base), i, -1):
+            piece = "".join(base[i:j])
+            if j == i + 1 or piece in known:
+                break
+        out.append(piece)
+        i = j
+    return out
+
+
+@mutant("merge by str.replace on the space-joined symbols: matches inside longer symbols too")
+def bpe_segment(word, merges):
+    # "each one to every occurrence in the word, left to right, without overlaps -- exactly the merge
+    # step of learn_bpe" -- occurrences of the pair of SYMBOLS
+    text = " ".join(list(word[:-1]) + [word[-1] + "</w>"])
+    for left, right in merges:
+        text = text.replace(f"{left} {right}", left + right)
+    return text.split(" ")
+
+
+@mutant("no end-of-word marker on the last character")
+def bpe_segment(word, merges):
+    # "start from its characters (with </w> on the last)"
+    symbols = list(word)
+    for left, right in merges:
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and symbols[i] == left and symbols[i + 1] == right:
+                out.append(left + right)
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+
+
+@mutant("consumes the caller's merges list (merges.pop(0) in a loop)")
+def bpe_segment(word, merges):
+    # "leave merges unchanged (it is used again for the next word)"
+    symbols = list(word[:-1]) + [word[-1] + "</w>"]
+    while merges:
+        left, right = merges.pop(0)
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and symbols[i] == left and symbols[i + 1] == right:
+                out.append(left + right)
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+
+
+@mutant("each merge scans right to left: 'a a a a</w>' with (a, a) becomes 'a aa a</w>'")
+def bpe_segment(word, merges):
+    # "each one to every occurrence in the word, left to right, without overlaps"
+    symbols = list(word[:-1]) + [word[-1] + "</w>"]
+    for left, right in merges:
+        i = len(symbols) - 2
+        while i >= 0:
+            if symbols[i] == left and symbols[i + 1] == right:
+                symbols[i:i + 2] = [left + right]
+                i -= 2
+            else:
+                i -= 1
+    return symbols
+
+
+@mutant("</w> as a symbol of its own after the last character")
+def bpe_segment(word, merges):
+    # "start from its characters (with </w> on the last)": "low" -> ("l", "o", "w</w>")
+    symbols = list(word) + ["</w>"]
+    for left, right in merges:
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and symbols[i] == left and symbols[i + 1] == right:
+                out.append(left + right)
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+
+
+@mutant("dict(merges) as a lookup: merges with the same left symbol overwrite each other")
+def bpe_segment(word, merges):
+    # "apply the merges in the order they were learned, each one" -- every merge of the list
+    symbols = list(word[:-1]) + [word[-1] + "</w>"]
+    for left, right in dict(merges).items():
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and symbols[i] == left and symbols[i + 1] == right:
+                out.append(left + right)
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+
+
+@alternative("GPT-2's loop: repeatedly merge the earliest-learned pair present in the word")
+def bpe_segment(word, merges):
+    # "(Applying, again and again, the earliest-learned merge present in the word -- how GPT-2's and
+    # CLIP's tokenizers do it -- gives the same result for such merges.)"
+    ranks = {}
+    for rank, (left, right) in enumerate(merges):
+        ranks.setdefault((left, right), rank)
+    symbols = list(word[:-1]) + [word[-1] + "</w>"]
+    while len(symbols) > 1:
+        present = set(zip(symbols, symbols[1:]))
+        best = min(present, key=lambda p: ranks.get(p, float("inf")))
+        if best not in ranks:
+            break
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                out.append(symbols[i] + symbols[i + 1])
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+
+
+@alternative("a regular expression with (?<!\\S) ... (?!\\S) on the space-joined symbols")
+def bpe_segment(word, merges):
+    # "each one to every occurrence in the word, left to right, without overlaps"
+    text = " ".join(list(word[:-1]) + [word[-1] + "</w>"])
+    for left, right in merges:
+        pattern = r"(?<!\S)" + re.escape(f"{left} {right}") + r"(?!\S)"
+        text = re.sub(pattern, lambda m, joined=left + right: joined, text)
+    return text.split(" ")
+
+
+@alternative("returns a tuple of symbols (the checks accept a tuple too)")
+def bpe_segment(word, merges):
+    # "Return the symbols as a list, e.g. ["low", "est</w>"] (the checks accept a tuple too)."
+    symbols = tuple(word[:-1]) + (word[-1] + "</w>",)
+    for left, right in merges:
+        merged, i = (), 0
+        while i < len(symbols):
+            if symbols[i:i + 2] == (left, right):
+                merged += (left + right,)
+                i += 2
+            else:
+                merged += (symbols[i],)
+                i += 1
+        symbols = merged
+    return symbols
+
+
+@alternative("one merge at a time: the leftmost occurrence of the lowest-ranked pair, until none is left")
+def bpe_segment(word, merges):
+    # "Applying, again and again, the earliest-learned merge present in the word ... gives the same result"
+    ranks = {}
+    for rank, pair in enumerate(map(tuple, merges)):
+        ranks.setdefault(pair, rank)
+    symbols = list(word[:-1]) + [word[-1] + "</w>"]
+    while True:
+        candidates = [(ranks[(a, b)], i) for i, (a, b) in enumerate(zip(symbols, symbols[1:])) if (a, b) in ranks]
+        if not candidates:
+            return symbols
+        _, i = min(candidates)
+        symbols[i:i + 2] = [symbols[i] + symbols[i + 1]]
