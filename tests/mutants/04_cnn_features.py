@@ -619,7 +619,8 @@ def decode_detections(outputs, stride, k, threshold):
 
 def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
         any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
-        keys_from_detections=False, micro=False):
+        keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+        later_detection=False):
     """AP with switches; every switch left at its default gives the correct answer."""
     classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
     if keys_from_detections:
@@ -629,11 +630,18 @@ def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=
         n_truth, records = 0, []
         for found, truth in zip(detections, ground_truth, strict=True):
             tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
-            tb = truth["boxes"][tmask].detach().cpu().double()
+            tb = truth["boxes"][tmask].detach().cpu()
+            tb = tb.float() if iou_float32 else tb.double()
             n_truth += int((truth["labels"] == c).sum())
             dmask = found["labels"] == c
-            db, ds = found["boxes"][dmask].detach().cpu().double(), found["scores"][dmask].detach().cpu().double()
-            order = torch.argsort(ds, descending=True, stable=True)
+            db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+            db = db.float() if iou_float32 else db.double()
+            if list_order:
+                order = torch.arange(len(ds))
+            elif later_detection:
+                order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+            else:
+                order = torch.argsort(ds, descending=True, stable=True)
             iou = box_iou(db[order], tb)
             used = torch.zeros(len(tb), dtype=torch.bool)
             for s, row in zip(ds[order].tolist(), iou, strict=True):
@@ -643,6 +651,8 @@ def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=
                 else:
                     cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
                     best = int(cand.argmax()) if len(cand) else -1
+                    if later_gt and best >= 0:
+                        best = int(torch.nonzero(cand == cand[best])[-1, 0])
                     value = float(cand[best]) if best >= 0 else -1.0
                     hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
                 if hit:
@@ -728,6 +738,26 @@ def average_precision(detections, ground_truth, iou_threshold=0.5):
     return _ap(detections, ground_truth, iou_threshold, micro=True)
 
 
+@mutant("matches each image's detections in list order, not in decreasing score")
+def average_precision(detections, ground_truth, iou_threshold=0.5):
+    return _ap(detections, ground_truth, iou_threshold, list_order=True)
+
+
+@mutant("matching: equal scores, the later detection first")
+def average_precision(detections, ground_truth, iou_threshold=0.5):
+    return _ap(detections, ground_truth, iou_threshold, later_detection=True)
+
+
+@mutant("IoU in float32 (the boxes' own dtype), not float64")
+def average_precision(detections, ground_truth, iou_threshold=0.5):
+    return _ap(detections, ground_truth, iou_threshold, iou_float32=True)
+
+
+@mutant("equal IoUs: the later ground-truth box (pycocotools' loop)")
+def average_precision(detections, ground_truth, iou_threshold=0.5):
+    return _ap(detections, ground_truth, iou_threshold, later_gt=True)
+
+
 @mutant("first recall level strictly above t (searchsorted side='right')")
 def average_precision(detections, ground_truth, iou_threshold=0.5):
     ap, _ = _ap(detections, ground_truth, iou_threshold)
@@ -801,6 +831,36 @@ def average_precision(detections, ground_truth, iou_threshold=0.5):
             total += precision[first] if first is not None else 0.0
         result[c] = total / 101
     return result, float(np.mean(list(result.values())))
+
+
+@alternative("precision, recall and AP in float32 torch tensors after a float64 matching")
+def average_precision(detections, ground_truth, iou_threshold=0.5):
+    ap = {}
+    for c in sorted({int(c) for t in ground_truth for c in t["labels"].tolist()}):
+        n_truth, scores, hits = 0, [], []
+        for found, truth in zip(detections, ground_truth, strict=True):
+            gt = truth["boxes"][truth["labels"] == c].cpu().double()
+            n_truth += len(gt)
+            mine = found["labels"].cpu() == c
+            boxes, conf = found["boxes"].cpu().double()[mine], found["scores"].cpu()[mine]
+            order = torch.argsort(conf, descending=True, stable=True)
+            free = torch.ones(len(gt), dtype=torch.bool)
+            for score, row in zip(conf[order], box_iou(boxes[order], gt), strict=True):
+                row = torch.where(free, row, torch.full_like(row, -1.0))
+                j = int(row.argmax()) if len(row) else -1
+                hit = j >= 0 and bool(row[j] >= iou_threshold)
+                if hit:
+                    free[j] = False
+                scores.append(score)
+                hits.append(hit)
+        scores = torch.stack(scores) if scores else torch.zeros(0)
+        hits = torch.tensor(hits, dtype=torch.float32)[torch.argsort(scores, descending=True, stable=True)]
+        tp, fp = torch.cumsum(hits, 0), torch.cumsum(1 - hits, 0)
+        recall, precision = tp / n_truth, tp / torch.clamp(tp + fp, min=1)
+        envelope = torch.cat([torch.flip(torch.cummax(torch.flip(precision, [0]), 0).values, [0]), torch.zeros(1)])
+        levels = torch.linspace(0, 1, 101, dtype=torch.float32)
+        ap[c] = float(envelope[torch.searchsorted(recall, levels, side="left")].mean())
+    return ap, float(torch.tensor(list(ap.values())).mean())
 
 
 @alternative("torchvision's box_iou, interpolation as max precision at recall >= t, no envelope array")
