@@ -1069,6 +1069,29 @@ def decode_detections(outputs, stride, k, threshold):
     return result
 
 
+@mutant("clips x and y to W * stride (a square grid assumed)")
+def decode_detections(outputs, stride, k, threshold):
+    n_images, channels, height, width = outputs.shape
+    n_classes = channels - 4
+    scores = torch.sigmoid(outputs[:, :n_classes])
+    peaks = scores == F.max_pool2d(scores, 3, stride=1, padding=1)
+    detections = []
+    for output, score, peak in zip(outputs, scores, peaks, strict=True):
+        flat = torch.where(peak, score, torch.full_like(score, -1.0)).flatten()
+        order = torch.argsort(flat, descending=True, stable=True)[:k]
+        order = order[peak.flatten()[order] & (flat[order] >= threshold)]
+        labels, cells = order // (height * width), order % (height * width)
+        rows, cols = cells // width, cells % width
+        dx, dy, log_w, log_h = output[n_classes:, rows, cols]
+        x, y = (cols + dx) * stride, (rows + dy) * stride
+        half_w, half_h = log_w.exp() / 2, log_h.exp() / 2
+        limit = width * stride
+        boxes = torch.stack([(x - half_w).clamp(0, limit), (y - half_h).clamp(0, limit),
+                             (x + half_w).clamp(0, limit), (y + half_h).clamp(0, limit)], dim=1)
+        detections.append({"boxes": boxes, "scores": flat[order], "labels": labels})
+    return detections
+
+
 @mutant("labels as int32")
 def decode_detections(outputs, stride, k, threshold):
     def _boxes(output, n_classes, rows, cols, stride, height, width, centre=0.0, exp=True, swap=False, clip=True):
