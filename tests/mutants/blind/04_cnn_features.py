@@ -38,7 +38,8 @@ class SmallCNN(nn.Module):
     def __init__(self, n_classes, width=16):
         super().__init__()
         w = width
-        bn = lambda c: nn.BatchNorm2d(c, eps=1e-3, momentum=0.01)
+        def bn(c):
+            return nn.BatchNorm2d(c, eps=1e-3, momentum=0.01)
         self.body = nn.Sequential(
             nn.Conv2d(3, w, 3, padding=1, bias=False), bn(w), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(w, 2 * w, 3, padding=1, bias=False), bn(2 * w), nn.ReLU(), nn.MaxPool2d(2),
@@ -469,7 +470,8 @@ def box_iou(a, b):
     rb = torch.min(A[:, None, 2:], B[None, :, 2:])
     wh = (rb - lt).clamp(min=0)
     inter = wh.prod(dim=-1)
-    area = lambda x: (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])
+    def area(x):
+        return (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])
     union = area(A)[:, None] + area(B)[None, :] - inter
     iou = torch.where(union > 0, inter / union.clamp(min=torch.finfo(torch.float64).tiny), torch.zeros_like(union))
     return iou.to(out_dtype)
@@ -908,7 +910,7 @@ def average_precision(detections, ground_truth, iou_threshold=0.5):
     ap = {}
     for c in classes:
         recs, n_gt = [], 0
-        for det, gt in zip(detections, ground_truth):
+        for det, gt in zip(detections, ground_truth, strict=False):
             gb = gt["boxes"].cpu().double()[gt["labels"].cpu() == c]
             n_gt += len(gb)
             m = det["labels"].cpu() == c
@@ -939,7 +941,7 @@ def average_precision(detections, ground_truth, iou_threshold=0.5):
     ap = {}
     for c in classes:
         recs, n_gt = [], 0
-        for det, gt in zip(detections, ground_truth):
+        for det, gt in zip(detections, ground_truth, strict=False):
             gb = gt["boxes"].cpu().double()[gt["labels"].cpu() == c]
             n_gt += len(gb)
             m = det["labels"].cpu() == c
@@ -971,7 +973,7 @@ def average_precision(detections, ground_truth, iou_threshold=0.5):
     ap = {}
     for c in classes:
         recs, n_gt = [], 0
-        for det, gt in zip(detections, ground_truth):
+        for det, gt in zip(detections, ground_truth, strict=False):
             gb = gt["boxes"].cpu().double()[gt["labels"].cpu() == c]
             n_gt += len(gb)
             m = det["labels"].cpu() == c
@@ -1003,7 +1005,7 @@ def average_precision(detections, ground_truth, iou_threshold=0.5):
     ap = {}
     for c in classes:
         recs, n_gt = [], 0
-        for det, gt in zip(detections, ground_truth):
+        for det, gt in zip(detections, ground_truth, strict=False):
             gb = gt["boxes"].cpu().double()[gt["labels"].cpu() == c]
             n_gt += len(gb)
             m = det["labels"].cpu() == c
@@ -1035,7 +1037,7 @@ def average_precision(detections, ground_truth, iou_threshold=0.5):
     ap = {}
     for c in classes:
         recs, n_gt = [], 0
-        for det, gt in zip(detections, ground_truth):
+        for det, gt in zip(detections, ground_truth, strict=False):
             gb = gt["boxes"].cpu().double()[gt["labels"].cpu() == c]
             n_gt += len(gb)
             m = det["labels"].cpu() == c
@@ -1066,7 +1068,7 @@ def average_precision(detections, ground_truth, iou_threshold=0.5):
     ap = {}
     for c in classes:
         recs, n_gt = [], 0
-        for det, gt in zip(detections, ground_truth):
+        for det, gt in zip(detections, ground_truth, strict=False):
             gb = gt["boxes"].cpu().float()[gt["labels"].cpu() == c]
             n_gt += len(gb)
             m = det["labels"].cpu() == c
@@ -1098,7 +1100,7 @@ def average_precision(detections, ground_truth, iou_threshold=0.5):
     ap = {}
     for c in classes:
         recs, n_gt = [], 0
-        for det, gt in zip(detections, ground_truth):
+        for det, gt in zip(detections, ground_truth, strict=False):
             gb = gt["boxes"].cpu().double()[gt["labels"].cpu() == c]
             m = det["labels"].cpu() == c
             if int(m.sum()) == 0:
@@ -1132,7 +1134,7 @@ def average_precision(detections, ground_truth, iou_threshold=0.5):
     ap = {}
     for c in classes:
         recs, n_gt = [], 0
-        for det, gt in zip(detections, ground_truth):
+        for det, gt in zip(detections, ground_truth, strict=False):
             gb = gt["boxes"].cpu().double()[gt["labels"].cpu() == c]
             n_gt += len(gb)
             m = det["labels"].cpu() == c
@@ -1164,7 +1166,7 @@ def average_precision(detections, ground_truth, iou_threshold=0.5):
     ap = {}
     for c in classes:
         all_scores, all_tp, n_gt = [], [], 0
-        for det, gt in zip(detections, ground_truth):
+        for det, gt in zip(detections, ground_truth, strict=False):
             gmask = gt["labels"].cpu() == c
             gboxes = gt["boxes"].cpu().to(torch.float64)[gmask]
             n_gt += int(gmask.sum())
@@ -1208,7 +1210,7 @@ def average_precision(detections, ground_truth, iou_threshold=0.5):
     ap = {}
     for c in classes:
         ranked, n_gt = [], 0
-        for det, gt in zip(detections, ground_truth):
+        for det, gt in zip(detections, ground_truth, strict=False):
             gb = gt["boxes"].cpu().double()[gt["labels"].cpu() == c]
             n_gt += len(gb)
             m = det["labels"].cpu() == c
@@ -1247,12 +1249,12 @@ def average_precision(detections, ground_truth, iou_threshold=0.5):
     gts = [(g["boxes"].detach().cpu().to(torch.float64), g["labels"].detach().cpu()) for g in ground_truth]
     dts = [(d["boxes"].detach().cpu().to(torch.float64), d["scores"].detach().cpu().to(torch.float64),
             d["labels"].detach().cpu()) for d in detections]
-    classes = sorted(set(torch.cat([l for _, l in gts]).tolist()))
+    classes = sorted(set(torch.cat([lab for _, lab in gts]).tolist()))
     levels = np.linspace(0, 1, 101)
     ap = {}
     for c in classes:
         flags, scores = [], []
-        n_gt = sum(int((l == c).sum()) for _, l in gts)
+        n_gt = sum(int((lab == c).sum()) for _, lab in gts)
         for n in range(n_img):
             gb = gts[n][0][gts[n][1] == c]
             db, ds, dl = dts[n]
@@ -1298,7 +1300,7 @@ def detections_to_tokens(labels, scores, threshold):
     # "the most confident detection first (equal scores: the earlier detection first)"
     s = scores.tolist() if isinstance(scores, torch.Tensor) else list(scores)
     out = []
-    for score, label in sorted(zip(s, labels), reverse=True):
+    for score, label in sorted(zip(s, labels, strict=False), reverse=True):
         if score >= threshold:
             out += tokenize(label)
     return out
@@ -1353,7 +1355,7 @@ def detections_to_tokens(labels, scores, threshold):
 def detections_to_tokens(labels, scores, threshold):
     # "the most confident detection first"
     s = scores.tolist() if isinstance(scores, torch.Tensor) else list(scores)
-    return [t for label, score in zip(labels, s) if score >= threshold for t in tokenize(label)]
+    return [t for label, score in zip(labels, s, strict=False) if score >= threshold for t in tokenize(label)]
 
 
 @alternative("threshold compared in torch (a float32 tensor compares in float32), stable torch.sort")
@@ -1363,7 +1365,7 @@ def detections_to_tokens(labels, scores, threshold):
     s = s.detach().cpu()
     order = torch.sort(s, descending=True, stable=True).indices
     keep = s[order] >= threshold
-    return [tok for i, k in zip(order.tolist(), keep.tolist()) if k for tok in tokenize(labels[i])]
+    return [tok for i, k in zip(order.tolist(), keep.tolist(), strict=False) if k for tok in tokenize(labels[i])]
 
 
 @alternative("Python floats (float64) for the comparison, sorted() with key=-score, itertools.chain")
@@ -1372,7 +1374,7 @@ def detections_to_tokens(labels, scores, threshold):
     import itertools
 
     vals = [float(v) for v in (scores.detach().cpu().tolist() if torch.is_tensor(scores) else scores)]
-    ranked = sorted(zip(vals, range(len(vals)), labels), key=lambda t: -t[0])
+    ranked = sorted(zip(vals, range(len(vals)), labels, strict=False), key=lambda t: -t[0])
     return list(itertools.chain.from_iterable(tokenize(lab) for v, _, lab in ranked if v >= threshold))
 
 
