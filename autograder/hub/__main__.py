@@ -11,16 +11,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
 
+from autograder import sandbox
 from autograder.hub import accounts
 from autograder.hub.settings import COURSE_ID, DEFAULT_STATE, HUB_DIR, HubSettings, venv_bin
 from utils.scenes import cache as scenes_cache
@@ -74,7 +77,11 @@ def banner(settings: HubSettings, users: dict[str, dict[str, str]]) -> str:
         lines.append(f"  {name.ljust(width)}  {account['password']}  {account['role']}")
     grading = "sandboxed" if settings.sandbox else "NOT sandboxed (--no-sandbox)"
     lines += ["", f"Autograde: the course's grader, {grading}, on {settings.device}"
-              + (", checks only" if settings.checks_only else ""),
+              + (", checks only" if settings.checks_only else "")]
+    if settings.sandbox and sandbox.problem():
+        lines.append(f"  WARNING: Autograde will refuse to grade: {sandbox.problem()}; "
+                     f"{sandbox.INSTALL_HINT}, or restart with HUB_ARGS=--no-sandbox")
+    lines += [
               f"State (accounts, homes, exchange): {settings.state}",
               "Ctrl-C stops the hub, every user's server and the proxy."]
     return "\n".join(lines)
@@ -113,13 +120,6 @@ def main(argv: list[str] | None = None) -> int:
     env["PATH"] = f"{venv_bin()}{os.pathsep}{env.get('PATH', '')}"  # alembic, jupyterhub-singleuser
     env["COURSE_DATA_DIR"] = str(Path(os.environ.get(scenes_cache.CACHE_ENV)
                                       or scenes_cache.DEFAULT_CACHE).expanduser())
-    log = settings.state / "jupyterhub.log"
-    command = [str(venv_bin() / "jupyterhub"), "-f", str(HUB_DIR / "jupyterhub_config.py")]
-    print(f"starting JupyterHub (log: {log})", flush=True)
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, cwd=settings.state, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)  # Ctrl-C reaches only this launcher
     stopping = False
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -129,15 +129,24 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    if not wait_until_up(settings, process):
+    log = settings.state / "jupyterhub.log"
+    command = [str(venv_bin() / "jupyterhub"), "-f", str(HUB_DIR / "jupyterhub_config.py")]
+    print(f"starting JupyterHub (log: {log})", flush=True)
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, cwd=settings.state, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   start_new_session=True)  # Ctrl-C reaches only this launcher
+    if not wait_until_up(settings, process, lambda: stopping):
         stop(process)
+        if stopping:
+            return 0
         print(f"JupyterHub did not start; the end of {log}:\n"
               + log.read_text(errors="replace")[-3000:], file=sys.stderr)
         return 1
     print(banner(settings, users), flush=True)
     while not stopping and process.poll() is None:
         time.sleep(0.5)
-    if process.poll() is not None and not stopping:
+    if not stopping:
         print(f"JupyterHub exited with {process.returncode}; see {log}", file=sys.stderr)
         return process.returncode or 1
     print("stopping JupyterHub, the users' servers and the proxy ...", flush=True)
@@ -147,13 +156,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def wait_until_up(settings: HubSettings, process: subprocess.Popen[bytes],
-                  timeout: float = 120) -> bool:
-    """True once the hub answers through the proxy; False if it exits or times out."""
-    import urllib.error
-    import urllib.request
-
+                  stopping: Callable[[], bool], timeout: float = 180) -> bool:
+    """True once the hub answers through the proxy; False if it exits, is stopped or times out."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
+    while time.monotonic() < deadline and process.poll() is None and not stopping():
         try:
             with urllib.request.urlopen(f"{settings.url}hub/api/", timeout=5) as answer:
                 if answer.status == 200:
@@ -165,6 +171,4 @@ def wait_until_up(settings: HubSettings, process: subprocess.Popen[bytes],
 
 
 if __name__ == "__main__":
-    if shutil.which("node") is None and not HubSettings().proxy.exists():
-        print("Node.js is required for the proxy", file=sys.stderr)
     sys.exit(main())

@@ -70,8 +70,11 @@ class CourseAPI(NbGraderAPI):
         ensure_tools_on_path()  # nbgrader shells out to alembic
         try:
             work(lines.append)
-        except (ReleaseError, SandboxMissing) as err:
+        except ReleaseError as err:
             return {"success": False, "log": "\n".join(lines), "error": f"{what}: {err}"}
+        except SandboxMissing as err:  # its hint names `grade`'s flag; the hub's is HUB_ARGS
+            return {"success": False, "log": "\n".join(lines),
+                    "error": f"{what}: {err} (on the hub: make hub HUB_ARGS=--no-sandbox)"}
         except Exception:
             return {"success": False, "log": "\n".join(lines),
                     "error": f"{what} failed:\n{traceback.format_exc()}"}

@@ -27,7 +27,7 @@ from autograder.hub.settings import (
     HubSettings,
     venv_bin,
 )
-from autograder.hub.settings import PREFIX as SETTINGS_PREFIX
+from utils.scenes.cache import CACHE_ENV, DEFAULT_CACHE
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -84,11 +84,11 @@ def results_file(spawner) -> str:
 
 
 c.Spawner.environment = {
-    **{key: value for key, value in hub.to_env().items() if key.startswith(SETTINGS_PREFIX)},
+    **hub.to_env(),
     "JUPYTER_CONFIG_PATH": config_path,
     "COURSE_RESULTS_FILE": results_file,
     # The Scenes data set is deterministic: one cache for the whole class.
-    "COURSE_DATA_DIR": os.environ["COURSE_DATA_DIR"],
+    "COURSE_DATA_DIR": os.environ.get(CACHE_ENV) or str(DEFAULT_CACHE.expanduser()),
 }
 
 

@@ -7,8 +7,6 @@ hub's groups), Collect into `autograder/work/collected/` (the grader stages its 
 `submitted/`), and the settings of the course's grader that Autograde runs.
 """
 
-from pathlib import Path
-
 from autograder.hub.settings import COURSE_ID, HubSettings
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
@@ -31,4 +29,3 @@ c.CourseGrader.checks_only = hub.checks_only
 c.CourseGrader.device = hub.device
 if hub.grader_cache is not None:
     c.CourseGrader.cache = str(hub.grader_cache)
-Path(c.Exchange.root).mkdir(parents=True, exist_ok=True)
