@@ -16,6 +16,7 @@ the COURSE_HUB_* variables; see `settings.py`).
 
 import os
 from pathlib import Path
+from typing import Any
 
 from autograder.hub import accounts
 from autograder.hub.settings import (
@@ -68,17 +69,17 @@ if os.geteuid() == 0:  # the servers run as the hub's user; Jupyter refuses root
     c.Spawner.args = ["--allow-root"]
 
 
-def role_of(spawner) -> str:
+def role_of(spawner: Any) -> str:
     """'instructor' or 'student' for the user a spawner starts."""
     return accounts.role(users, spawner.user.name)
 
 
-def config_path(spawner) -> str:
+def config_path(spawner: Any) -> str:
     """The Jupyter config folder of the user's role (`instructor/` or `student/`)."""
     return str(HUB_DIR / role_of(spawner))
 
 
-def results_file(spawner) -> str:
+def results_file(spawner: Any) -> str:
     """Each user's ladder of results (utils.results), in their own home."""
     return str(hub.home(spawner.user.name) / "results" / "ladder.json")
 
@@ -92,7 +93,7 @@ c.Spawner.environment = {
 }
 
 
-def pre_spawn_hook(spawner) -> None:
+def pre_spawn_hook(spawner: Any) -> None:
     """The instructor's notebook folder is the course (the formgrader serves it from there)."""
     if role_of(spawner) == accounts.INSTRUCTOR:
         spawner.notebook_dir = str(hub.root)
