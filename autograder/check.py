@@ -120,7 +120,10 @@ def check_fresh(course: Course, assignment: str, fresh: Path) -> Outcome:
 
 
 def check(course: Course, names: list[str] | None, device: str, deadline: float) -> tuple[bool, str]:
-    """Run (a)-(d) for the assignments; (all passed, readable report)."""
+    """Run (a) solution, (b) release, (c) leaks, (d) freshness, (e) self-containment per assignment.
+
+    Returns (all passed, readable report).
+    """
     assignments = course.resolve(names)
     if not assignments:
         return False, f"no assignments in {course.solutions}"

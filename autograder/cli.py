@@ -62,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", parents=[common], help="is the course releasable and "
                                 "gradable?", description="(a) solutions pass their checks, (b) "
                                 "releases fail only their graded checks, (c) nothing leaks, (d) "
-                                "notebooks/ is a fresh release. Exits 1 if any check fails.")
+                                "notebooks/ is a fresh release, (e) check cells are "
+                                "self-contained (the solution without its demo cells passes). "
+                                "Exits 1 if any check fails.")
     check.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     check.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
     check.add_argument("--timeout", type=float, default=1800, help="seconds per notebook run")
@@ -94,10 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
         "mutants", parents=[common], help="do the hidden checks catch wrong answers?",
         description="Mutation tests: grade each assignment's wrong variants (they must lose "
         "points on their exercise) and correct alternatives (they must keep full marks) from "
-        "tests/mutants/<assignment>.py, in checks-only mode. Exits 1 unless all pass.")
+        "tests/mutants/<assignment>.py and, written from the released notebook alone, "
+        "tests/mutants/blind/<assignment>.py, in checks-only mode; own and blind counts are "
+        "reported apart. Exits 1 unless all pass.")
     mutants.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
-    mutants.add_argument("--variants", type=Path, help="the variants file (default: "
-                         "ROOT/tests/mutants/<assignment>.py; only with one assignment)")
+    mutants.add_argument("--variants", type=Path, nargs="+", help="the variants files (default: "
+                         "ROOT/tests/mutants/<assignment>.py and ROOT/tests/mutants/blind/"
+                         "<assignment>.py; a file in a folder named blind counts as blind; only "
+                         "with one assignment)")
     mutants.add_argument("--workers", type=int, default=usable_cpus(),
                          help="parallel grading processes (default: one per CPU)")
 
@@ -173,12 +179,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{merge(args.inputs, args.output)} rows -> {args.output}")
         return 0
     if args.command == "mutants":
-        from autograder.mutation import run
+        from autograder.mutation import run, variant_files
 
         names = course.resolve(args.assignments)
         if args.variants and len(names) != 1:
             raise SystemExit("--variants goes with exactly one assignment")
-        reports = [run(course, name, args.variants or course.root / "tests" / "mutants" / f"{name}.py",
+        reports = [run(course, name, args.variants or variant_files(course.root, name),
                        args.workers) for name in names]
         print("\n".join(report.table() for report in reports))
         return 0 if all(report.ok for report in reports) else 1

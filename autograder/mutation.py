@@ -26,6 +26,12 @@ only when neither touches the other's check), graded with `grade` in checks-only
 submission's untouched exercises must keep full marks (so no kill is credited to the wrong
 variant). An alternative that shares a check with another one in its submission is blamed too
 when that check loses points: a conservative verdict, never a lenient one.
+
+*Blind* variants live beside them in `tests/mutants/blind/<assignment>.py`, in the same format,
+written by a second author who saw only the released notebook (never the solution or the hidden
+checks). They are graded together with the own ones and counted apart: a blind alternative that
+loses points reveals a requirement the text never states, a blind mutant that keeps full marks a
+stated rule that no check sees.
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ class Variant:
     label: str  # what it gets wrong, or how it differs
     source: str
     check: str | None = None  # the graded test cell that must lose points (mutants)
+    blind: bool = False  # written from the released notebook alone (tests/mutants/blind/)
     cell: str = ""  # grade id of the solution cell that defines `name` (filled by `plan`)
     affected: frozenset[str] = frozenset()  # graded test cells that use `name` (filled by `plan`)
 
@@ -114,8 +121,20 @@ def _decorated(path: Path) -> list[tuple[str, str]]:
     return found
 
 
+def variant_files(root: Path, assignment: str) -> list[Path]:
+    """An assignment's variants files: the own one, then the blind one when it exists."""
+    own = root / "tests" / "mutants" / f"{assignment}.py"
+    blind = root / "tests" / "mutants" / "blind" / f"{assignment}.py"
+    return [own] + ([blind] if blind.is_file() else [])
+
+
+def is_blind(path: Path) -> bool:
+    """Whether a variants file holds blind variants (it lies in a folder named `blind`)."""
+    return path.parent.name == "blind"
+
+
 def load_variants(path: Path) -> list[Variant]:
-    """Import a mutants file and return its variants, in file order."""
+    """Import a mutants file and return its variants, in file order (blind ones marked so)."""
     if not path.is_file():
         raise FileNotFoundError(f"no mutants file {path}")
     spec = importlib.util.spec_from_file_location(f"_mutants_{path.stem}", path)
@@ -135,6 +154,7 @@ def load_variants(path: Path) -> list[Variant]:
                          "class statement (no decorator aliases, no definitions built in loops)")
     for variant, (_, source) in zip(variants, sources, strict=True):
         variant.source = source
+        variant.blind = is_blind(path)
     return variants
 
 
@@ -323,19 +343,27 @@ class Report:
         """Every mutant killed, every alternative kept full marks, the solution full."""
         return not self.baseline and all(o.passed for o in self.outcomes)
 
-    def counts(self, kind: str) -> tuple[int, int]:
-        """(passed, total) for 'mutant' or 'alternative'."""
-        chosen = [o for o in self.outcomes if o.variant.kind == kind]
+    def counts(self, kind: str, blind: bool | None = None) -> tuple[int, int]:
+        """(passed, total) for 'mutant' or 'alternative'; own (blind=False), blind or both."""
+        chosen = [o for o in self.outcomes if o.variant.kind == kind
+                  and (blind is None or o.variant.blind == blind)]
         return sum(o.passed for o in chosen), len(chosen)
 
-    def summary(self) -> str:
-        """One line: kill rate, alternatives kept, submissions graded, time."""
-        killed, mutants = self.counts("mutant")
-        kept, alternatives = self.counts("alternative")
+    def _counts_text(self, blind: bool) -> str:
+        """'32/32 mutants killed (100%), 9/9 alternatives kept full marks' for own or blind."""
+        killed, mutants = self.counts("mutant", blind)
+        kept, alternatives = self.counts("alternative", blind)
         rate = f"{100 * killed / mutants:.0f}%" if mutants else "n/a"
-        return (f"{self.assignment}: {killed}/{mutants} mutants killed ({rate}), "
-                f"{kept}/{alternatives} alternatives kept full marks; {self.submissions} "
-                f"submissions graded in {self.seconds:.0f} s"
+        return (f"{killed}/{mutants} mutants killed ({rate}), "
+                f"{kept}/{alternatives} alternatives kept full marks")
+
+    def summary(self) -> str:
+        """One line: own and blind kill rates and alternatives kept, submissions graded, time."""
+        blind = any(o.variant.blind for o in self.outcomes)
+        counts = (f"own: {self._counts_text(False)}; blind: {self._counts_text(True)}" if blind
+                  else f"{self._counts_text(False)}; no blind variants")
+        return (f"{self.assignment}: {counts}; {self.submissions} submissions graded in "
+                f"{self.seconds:.0f} s"
                 + (f"; the solution itself lost points: {self.baseline}" if self.baseline else ""))
 
     def table(self) -> str:
@@ -345,13 +373,14 @@ class Report:
             v = outcome.variant
             verdict = ("killed" if outcome.passed else "SURVIVED") if v.kind == "mutant" else \
                 ("kept" if outcome.passed else "LOST POINTS")
-            lines.append(f"  {v.name:<24} {v.kind:<11} {verdict:<11} {v.label}  [{outcome.detail}]")
+            kind = f"{'blind ' if v.blind else ''}{v.kind}"
+            lines.append(f"  {v.name:<24} {kind:<17} {verdict:<11} {v.label}  [{outcome.detail}]")
         return "\n".join(lines)
 
 
-def run(course: Course, assignment: str, variants_file: Path, workers: int = 2,
+def run(course: Course, assignment: str, variants_files: list[Path], workers: int = 2,
         device: str = "cpu") -> Report:
-    """Grade every variant of `assignment` (checks-only) and judge the outcomes."""
+    """Grade every variant of `assignment` in the files (checks-only) and judge the outcomes."""
     import time
 
     from autograder import sandbox
@@ -365,7 +394,7 @@ def run(course: Course, assignment: str, variants_file: Path, workers: int = 2,
         raise ValueError(f"mutation tests expect one notebook per assignment, {assignment} has "
                          f"{len(notebooks)}")
     shape = layout(notebooks[0])
-    variants = load_variants(variants_file)
+    variants = [v for path in variants_files for v in load_variants(path)]
     batches = plan(variants, shape)
     work = Course(course.root, course.work / "mutants" / assignment, course.caches)
     shutil.rmtree(work.work, ignore_errors=True)

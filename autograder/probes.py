@@ -3,7 +3,9 @@
 A probe is what one hidden-check case produced: `<key>.json` (a tree describing the value) and
 `<key>.npz` (its arrays, saved without pickle). Only exact built-in types, exact `numpy.ndarray`
 and exact `torch.Tensor` objects are encoded; anything else (subclasses, objects with a custom
-`__eq__`, ...) is recorded as "unsupported" and never compares equal. The grader reads probes
+`__eq__`, ...) is recorded as "unsupported" and never compares equal. Values are compared the
+way the notebooks' texts treat them: a `numpy.str_` is a str, and a number is a number whether
+it is a Python or a numpy scalar (only bool-ness is kept apart). The grader reads probes
 written by an untrusted kernel, so reading refuses symbolic links, non-regular files, pickles
 and oversized data. This module only needs numpy (torch is used when the kernel imported it).
 """
@@ -82,7 +84,8 @@ class _Encoder:
             if kind in (np.complex64, np.complex128):
                 return {"kind": "unsupported", "type": f"numpy.{kind.__name__}"}
             return {"kind": "scalar", "type": f"numpy.{kind.__name__}", "value": value.item()}
-        if kind is str:
+        if kind is str or kind is np.str_:  # numpy's str_ (a word picked from an array) is a str
+            value = str(value)
             if len(value) > MAX_STR:
                 return {"kind": "unsupported", "type": f"str longer than {MAX_STR} characters"}
             return {"kind": "str", "value": value}

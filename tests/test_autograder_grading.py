@@ -109,6 +109,10 @@ EXPECTED = {
     "t_solutions": (0, "tampered", "static:solutions-path"),
     "t_peer": (0, "tampered", "static:outside-path"),
 }
+# A class graded in full and in checks-only mode: the per-cell scores must be the same.
+CHECKS_ONLY_CLASS = ("perfect", "blank", "first_half", "wrong_hidden", "printer", "looper",
+                     "loop_first", "exiter", "segfault", "hog", "heavy_demo", "slow_demo", "t_patch",
+                     "t_edit")
 # What reading the answers earned before it was withheld (unsandboxed: the read succeeds).
 RAW = {"unsandboxed": {"t_solutions": "2", "t_peer": "2", "t_noop_reference": "0"}, "sandboxed": {}}
 MODES = {"sandboxed": [], "unsandboxed": ["--no-sandbox"]}
@@ -252,6 +256,28 @@ def test_a_fault_costs_only_its_own_exercise_and_says_which_limit(graded: Any) -
     assert "the grader restarted the kernel" in pages["heavy_demo"]
     assert "the notebook's time limit (25 s, then" in pages["slow_demo"]
     assert "not run: demo cells are skipped after a restart" in pages["loop_first"]
+
+
+@pytest.mark.slow
+def test_checks_only_gives_every_cell_the_same_score(graded: Any, tmp_path: Path) -> None:
+    """`--checks-only` (what the mutation tests use) skips demo cells and changes no score."""
+    course, folder, mode = graded
+    subset = tmp_path / "class"
+    for student in CHECKS_ONLY_CLASS:
+        shutil.copytree(folder / student, subset / student)
+    fresh = Course(course.root, tmp_path / "work")
+    fresh.work.mkdir()
+    grade(fresh, subset, *MODES[mode], "--checks-only", "--workers", "2", "--timeout", "25",
+          "--memory-limit", "1500")
+    full, fast = read_csv(course.work / "grades.csv"), read_csv(fresh.work / "grades.csv")
+    assert set(fast) == set(CHECKS_ONLY_CLASS)
+    cells = [c for c in fast["perfect"] if c.startswith("test_")]
+    assert cells == ["test_normalize_rows", "test_cosine_scores", "test_recall_at_k"]
+    differ = {s: {c: (full[s][c], fast[s][c]) for c in [*cells, "total"] if full[s][c] != fast[s][c]}
+              for s in CHECKS_ONLY_CLASS}
+    assert not any(differ.values()), f"full vs checks-only per-cell scores differ: {differ}"
+    # the demo faults of the full run do not happen when demo cells are skipped
+    assert (full["slow_demo"]["status"], fast["slow_demo"]["status"]) == ("timeout", "ok")
 
 
 @pytest.mark.slow

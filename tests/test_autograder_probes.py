@@ -58,6 +58,33 @@ def test_tolerances_come_from_the_expected_probe() -> None:
     assert "exact" in probes.compare(probes.encode(np.array([1.001])), expected)
 
 
+@pytest.mark.parametrize(("actual", "expected"), [
+    (np.str_("green"), "green"),
+    ([np.str_("red"), np.str_("blue")], ["red", "blue"]),
+    (np.float32(0.5), 0.5),
+    (np.float64(0.25), 0.25),
+    (np.int64(3), 3),
+    (np.bool_(True), True),
+])
+def test_values_compare_as_the_texts_treat_them(actual: object, expected: object,
+                                                tmp_path: Path) -> None:
+    """A numpy word is a word and a numpy number a number: no points lost for the container type."""
+    assert probes.compare(roundtrip(tmp_path, actual), probes.encode(expected)) is None
+    assert probes.compare(probes.encode(expected), probes.encode(actual)) is None
+
+
+def test_numpy_words_still_differ_by_value() -> None:
+    message = probes.compare(probes.encode(np.str_("gray")), probes.encode("green"))
+    assert message is not None and "different string" in message
+
+
+class SneakyStr(str):
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = str.__hash__
+
+
 class AlwaysEqual:
     def __eq__(self, other: object) -> bool:
         return True
@@ -68,7 +95,7 @@ class SneakyArray(np.ndarray):
         return True
 
 
-@pytest.mark.parametrize("cheat", [AlwaysEqual(), np.zeros(3).view(SneakyArray),
+@pytest.mark.parametrize("cheat", [AlwaysEqual(), SneakyStr("x"), np.zeros(3).view(SneakyArray),
                                    torch.nn.Parameter(torch.zeros(3)), np.zeros(2, dtype=object)])
 def test_look_alikes_are_unsupported_and_never_equal(cheat: object, tmp_path: Path) -> None:
     probe = roundtrip(tmp_path, cheat)

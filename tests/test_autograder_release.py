@@ -1,4 +1,4 @@
-"""release (atomic, idempotent, leak-checked), check (a)-(d), shards, merge, tamper scans, CLI."""
+"""release (atomic, idempotent, leak-checked), check (a)-(e), shards, merge, tamper scans, CLI."""
 
 from __future__ import annotations
 
@@ -181,3 +181,19 @@ def test_gpu_check_says_clearly_when_there_is_no_gpu() -> None:
                           check=False, env={"PATH": "/usr/bin:/bin", "CUDA_VISIBLE_DEVICES": ""})
     assert done.returncode == 2
     assert "no CUDA GPU" in done.stderr
+
+
+def test_check_help_and_docstring_name_every_check() -> None:
+    """`check --help` and `check()` list the same five checks the report prints."""
+    import re
+
+    from autograder import check as check_module
+    from autograder.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions if a.dest == "command")
+    described = commands.choices["check"].description
+    printed = set(re.findall(r'Outcome\("([a-z])"', Path(check_module.__file__).read_text()))
+    assert printed == set("abcde")
+    for letter in sorted(printed):
+        for text in (described, check_module.check.__doc__, check_module.__doc__):
+            assert f"({letter})" in text, f"({letter}) missing in {text!r}"

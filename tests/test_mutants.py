@@ -1,8 +1,9 @@
 """Mutation tests of every notebook's checks (solutions/AUTHORING.md; autograder/mutation.py).
 
 Every graded function ships with mutants (plausible wrong answers) and alternatives (different
-right answers) in tests/mutants/<assignment>.py; graded through the real grader, every mutant
-must lose points on its exercise and every alternative must keep full marks.
+right answers) in tests/mutants/<assignment>.py, and blind ones, written from the released
+notebook alone, in tests/mutants/blind/<assignment>.py; graded through the real grader, every
+mutant must lose points on its exercise and every alternative must keep full marks.
 """
 
 from __future__ import annotations
@@ -32,13 +33,16 @@ def compared_names(assignment: str) -> set[str]:
     return names
 
 
+@pytest.mark.parametrize("blind", [False, True], ids=["own", "blind"])
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_every_graded_function_has_mutants_and_alternatives(assignment: str) -> None:
-    variants = mutation.load_variants(ROOT / "tests" / "mutants" / f"{assignment}.py")
+def test_every_graded_function_has_mutants_and_alternatives(assignment: str, blind: bool) -> None:
+    path = ROOT / "tests" / "mutants" / ("blind" if blind else "") / f"{assignment}.py"
+    assert path.is_file(), f"{path.relative_to(ROOT)} is missing"
+    variants = mutation.load_variants(path)
     missing = [f"{kind} for {name}" for name in sorted(compared_names(assignment))
                for kind in ("mutant", "alternative")
                if not any(v.kind == kind and v.name == name for v in variants)]
-    assert not missing, f"tests/mutants/{assignment}.py lacks: {', '.join(missing)}"
+    assert not missing, f"{path.relative_to(ROOT)} lacks: {', '.join(missing)}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -46,8 +50,8 @@ def test_correct_code_raises_no_tamper_flag(assignment: str) -> None:
     """The solutions and every alternative are honest code: no static flag may fire on them."""
     notebook = Course(ROOT).solution_notebooks(assignment)[0]
     honest = list(mutation.layout(notebook).solutions.values())
-    honest += [v.source for v in mutation.load_variants(ROOT / "tests" / "mutants" / f"{assignment}.py")
-               if v.kind == "alternative"]
+    honest += [v.source for path in mutation.variant_files(ROOT, assignment)
+               for v in mutation.load_variants(path) if v.kind == "alternative"]
     flagged = {}
     for source in honest:
         flags = tamper.static_flags({"cells": [{"cell_type": "code", "source": source}]}, {"cells": []})
@@ -61,6 +65,8 @@ def test_correct_code_raises_no_tamper_flag(assignment: str) -> None:
 def test_every_mutant_loses_points_and_every_alternative_keeps_them(
         assignment: str, course_cache: Path) -> None:
     report = mutation.run(Course(ROOT, course_cache), assignment,
-                          ROOT / "tests" / "mutants" / f"{assignment}.py")
+                          mutation.variant_files(ROOT, assignment))
     print(report.table())
+    assert report.counts("mutant", blind=True)[1] and report.counts("alternative", blind=True)[1], \
+        f"{assignment} has no blind mutants or alternatives"
     assert report.ok, report.table()

@@ -47,6 +47,18 @@ def test_each_variant_keeps_its_own_source_classes_included(tmp_path: Path) -> N
     assert "@" not in "".join(v.source for v in variants)
 
 
+def test_blind_variants_are_found_beside_the_own_ones_and_marked(tmp_path: Path) -> None:
+    (tmp_path / "tests" / "mutants" / "blind").mkdir(parents=True)
+    own = tmp_path / "tests" / "mutants" / "01_x.py"
+    own.write_text(VARIANTS)
+    assert mutation.variant_files(tmp_path, "01_x") == [own]
+    blind = tmp_path / "tests" / "mutants" / "blind" / "01_x.py"
+    blind.write_text(VARIANTS)
+    assert mutation.variant_files(tmp_path, "01_x") == [own, blind]
+    assert not any(v.blind for v in mutation.load_variants(own))
+    assert all(v.blind for v in mutation.load_variants(blind))
+
+
 def test_layout_finds_what_each_check_depends_on() -> None:
     shape = mutation.layout(NOTEBOOK)
     assert shape.tests == ["test_normalize_rows", "test_cosine_scores", "test_recall_at_k"]
@@ -112,11 +124,18 @@ def recall_at_k(scores, k):
 def test_the_sample_course_passes_and_wrong_verdicts_are_caught(tmp_path: Path) -> None:
     shutil.copytree(SAMPLE / "solutions", tmp_path / "root" / "solutions")
     course = Course(tmp_path / "root", tmp_path / "work")
-    good = mutation.run(course, "01_sample", SAMPLE / "tests" / "mutants" / "01_sample.py")
+    good = mutation.run(course, "01_sample", [SAMPLE / "tests" / "mutants" / "01_sample.py"])
     assert good.ok and good.counts("mutant") == (4, 4) and good.counts("alternative") == (3, 3), \
         good.table()
-    (tmp_path / "wrong.py").write_text(WRONG_VERDICTS)
-    bad = mutation.run(course, "01_sample", tmp_path / "wrong.py")
-    assert not bad.ok and bad.counts("mutant") == (0, 1) and bad.counts("alternative") == (0, 1)
+    assert "no blind variants" in good.summary()
+    (tmp_path / "blind").mkdir()
+    (tmp_path / "blind" / "01_sample.py").write_text(WRONG_VERDICTS)
+    bad = mutation.run(course, "01_sample", [SAMPLE / "tests" / "mutants" / "01_sample.py",
+                                             tmp_path / "blind" / "01_sample.py"])
+    assert not bad.ok and bad.counts("mutant", blind=True) == (0, 1) \
+        and bad.counts("alternative", blind=True) == (0, 1)
+    assert bad.counts("mutant", blind=False) == (4, 4) and bad.counts("mutant") == (4, 5)
     table = bad.table()
     assert "SURVIVED" in table and "LOST POINTS" in table and "kept full marks on" in table
+    assert "own: 4/4 mutants killed (100%)" in table and "blind: 0/1 mutants killed (0%)" in table
+    assert "blind mutant" in table and "blind alternative" in table

@@ -61,7 +61,13 @@ def test_anatomy(path):
     setup = next(c for c in code if _nbgrader(c).get("grade_id") == "setup")
     assert "utils.set_seed(" in setup.source and "utils.get_device()" in setup.source
     assert any("parameters" in c.metadata.get("tags", []) for c in code), "no cell tagged 'parameters'"
-    assert "What to remember" in cells[-1].source, "the last cell is the 'What to remember' summary"
+    assert "What to remember" in cells[-2].source, "the cell before the sources is 'What to remember'"
+    sources = cells[-1]
+    assert sources.cell_type == "markdown" and sources.source.startswith("## Sources"), \
+        "the last cell is the '## Sources' list of the facts the notebook states"
+    items = [line for line in sources.source.splitlines() if line.lstrip().startswith(("- ", "* "))]
+    assert len(items) >= 3, "the sources list names each paper, library version and lecture slide used"
+    assert "lecture" in sources.source.lower(), "the sources name the lecture's slides the notebook uses"
 
     ids = [_nbgrader(c)["grade_id"] for c in cells if _nbgrader(c)]
     assert len(ids) == len(set(ids)), "grade ids must be unique"
