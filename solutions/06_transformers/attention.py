@@ -424,9 +424,9 @@ with utils.skip_until_done():
 # %% [markdown]
 # The dot product of two encodings depends only on their **distance**:
 # $P(a)\cdot P(b) = \sum_i \cos\big((a-b)/n^{2i/d}\big)$. It is largest ($d/2 = 32$) on the
-# diagonal, falls off smoothly for neighbours, and the band has the same shape on every row — the
-# lecture's *"'Nearness' between adjacent positions preserved by encoding functions"*, wherever a
-# word stands. Because each pair of columns is a rotation, $P(k + s)$ is a fixed linear function
+# diagonal, falls off smoothly for neighbours, and the band has the same shape on every row,
+# wherever a word stands: as the lecture puts it, “Nearness” between adjacent positions is
+# "preserved by encoding functions". Because each pair of columns is a rotation, $P(k + s)$ is a fixed linear function
 # of $P(k)$: the transformer paper chose the sinusoids because it hypothesised that this "would
 # allow the model to easily learn to attend by relative positions" (§3.5) — learn "look one word
 # to the left" once for all positions. Measured above: $P(10)\cdot P(10+s)$ is 32,
@@ -684,9 +684,10 @@ compare_with_solution("mask_tokens", mask_tokens, {
 #   token, `False` for padding**; no query may attend to a padding key (every query row, padding
 #   positions included, is computed as usual — only the keys are masked);
 # * heads: within the queries (and likewise keys and values), head $h$ owns features
-#   `[h * d_h, (h + 1) * d_h)`; reshape `(N, L, d)` → `(N, L, H, d_h)` → transpose to
-#   `(N, H, L, d_h)` and call **your `attention`** (by that name) once for all heads, with the padding mask
-#   reshaped to `(N, 1, 1, L)`;
+#   `[h * d_h, (h + 1) * d_h)`. The intended way: reshape `(N, L, d)` → `(N, L, H, d_h)` →
+#   transpose to `(N, H, L, d_h)` and call **your `attention`** once for all heads, with the
+#   padding mask reshaped to `(N, 1, 1, L)` (only the numbers are graded: a loop over the heads,
+#   or attention computed inline, is fine too);
 # * merge the heads back in the same feature order (transpose to `(N, L, H, d_h)`, reshape to
 #   `(N, L, d)`), apply `out`, add the residual; then the MLP branch with its residual;
 # * `y`: `(N, L, d_model)`; `weights`: the attention weights `(N, H, L, L)`.
@@ -697,8 +698,8 @@ compare_with_solution("mask_tokens", mask_tokens, {
 # The check compares your block with PyTorch's own `nn.TransformerEncoderLayer(norm_first=True)`
 # carrying the same weights. In your notebook it runs your block with *your* `attention`, so make
 # exercise 1's check pass first. **When graded**, this check (visible part and hidden cases) runs
-# your block with a reference attention — PyTorch's own — in place of your `attention`, and puts
-# yours back afterwards: a mistake in exercise 1 costs exercise 1's points only, not this
+# your block with a reference attention — PyTorch's own — in the place of the name `attention`,
+# and puts yours back afterwards: a mistake in exercise 1 costs exercise 1's points only, not this
 # exercise's too.
 
 # %% nbgrader={"grade": false, "grade_id": "EncoderBlock", "locked": false, "schema_version": 3, "solution": true}
@@ -937,9 +938,9 @@ with utils.skip_until_done():
 #
 # We hide one word of a phrase and read the model's five most probable fillers. The four probes
 # are the course's, written in the Scenes grammar (`utils/scenes/grammar.py`) so that each is a
-# sentence the model could have seen; two of them echo the lecture — its caption *"A tropical bird perches
-# in the jungle."* and its polysemous *"play"* (*"play guitar", "play piano", "play basketball",
-# "play tag"*):
+# sentence the model could have seen. Two of them echo the lecture: its caption "A tropical bird
+# perches in the jungle." and its polysemous "play" ("play guitar", "play piano", "play
+# basketball", "play tag"). The probes:
 #
 # * "a red [MASK] above a blue boat" — a relation caption ("a red kite above a blue boat"): what can be above a boat?
 # * "a bird perches in the [MASK]" — a single-object caption: where does a bird perch?
@@ -1405,7 +1406,7 @@ with utils.skip_until_done():
 # %% [markdown]
 # ## Sources
 #
-# * The lecture (`multimodal_lecture.txt`): transformers as set functions, lines 245–249; scaled dot-product attention and $\mathrm{Attention}(X, X, X)$, lines 251–264; positional encodings, the d = 4, n = 100 table for "I am a robot" and "'Nearness' between adjacent positions preserved", lines 329–353; masked language modelling, 15 % / 80 % / 10 % / 10 %, lines 358–376; "transformers don't care!", lines 408–412; "A tropical bird perches in the jungle", line 431; the senses of "play", lines 725–726; patches as embeddings for a transformer, lines 886–887.
+# * The lecture (`multimodal_lecture.txt`): transformers as set functions, lines 245–249; scaled dot-product attention and $\mathrm{Attention}(X, X, X)$, lines 251–264; positional encodings, the d = 4, n = 100 table for "I am a robot" and nearness "preserved by encoding functions", lines 329–353; masked language modelling, 15 % / 80 % / 10 % / 10 %, lines 358–376; "transformers don't care!", lines 408–412; "A tropical bird perches in the jungle", line 431; the senses of "play", lines 725–726; patches as embeddings for a transformer, lines 886–887.
 # * Vaswani et al. 2017, "Attention Is All You Need": §3.1 (residual, then LayerNorm: post-norm), §3.2.1 (scaled dot-product attention; the variance $d_k$ of $q \cdot k$, footnote 4), §3.2.2 (multi-head attention), §3.5 and Table 3 row (E) (sinusoids with $n$ = 10,000, the relative-position hypothesis, learned embeddings "nearly identical").
 # * Devlin et al. 2019, "BERT": §3 (the `[CLS]` token), §3.1 (15 % chosen, 80 / 10 / 10, the pre-training / fine-tuning mismatch), appendix A.1 ("forced to keep a distributional contextual representation of every input token").
 # * The course's masking choices, compared with: Google's BERT code (`create_pretraining_data.py`, `create_masked_lm_predictions`: 15 % of the length rounded per sequence, `[CLS]`/`[SEP]` skipped, random words from the whole vocabulary); Hugging Face transformers 5.24.0, `DataCollatorForLanguageModeling.torch_mask_tokens` (independent 15 % per non-special token, labels −100, random words from the whole vocabulary); Liu et al. 2019, "RoBERTa", §4.1 (static vs dynamic masking).
