@@ -238,7 +238,9 @@ with utils.skip_until_done():
 #
 # **Write** `kmeans(pixels, k, n_iter, seed)` exactly as follows (the checks compare your output
 # with the reference implementation, so the details matter):
-# 1. `pixels`: `np.ndarray` `(n, 3)` float32 (RGB in [0, 1]). Work in float64 internally.
+# 1. `pixels`: `np.ndarray` `(n, 3)` float32 (RGB in [0, 1]). Computing in float64 is the safer
+#    choice: float32 rounding can break a near-tie differently from the reference. The checks'
+#    inputs have no near-ties, so float32 arithmetic passes them too (measured).
 # 2. **Initialisation:** `rng = np.random.default_rng(seed)`; the initial centroids are
 #    `pixels[rng.choice(n, size=k, replace=False)]`.
 # 3. **Repeat `n_iter` times** (`n_iter` may be 0):
@@ -452,8 +454,10 @@ with utils.skip_until_done():
 # "perches" vs "perch" — is notebook 02's job.
 #
 # **Write** `bag_of_words(captions, vocabulary)`:
-# * `captions`: list of `M` strings; tokenize each with the provided `tokenize`;
-# * `vocabulary`: list of `V` distinct words; column `j` counts `vocabulary[j]`;
+# * `captions`: list of `M` strings; tokenize each with the provided `tokenize` (any whitespace —
+#   spaces, tabs, newlines — separates words);
+# * `vocabulary`: list of `V` distinct words; column `j` counts the tokens equal to `vocabulary[j]`
+#   (an exact match: tokens are lowercase, so a vocabulary word with a capital letter counts nothing);
 # * tokens not in the vocabulary are ignored;
 # * returns `(M, V)` float32 counts (an empty list of captions gives shape `(0, V)`).
 #
@@ -500,6 +504,11 @@ cases = {
         "vocabulary": ["hot-air", "hot", "air", "isn't", "isn", "2", "3", "red-eyed", "red", "eyed", "2nd",
                        "bird's", "bird"]},
     "no captions": {"captions": [], "vocabulary": ["red", "bird"]},
+    "tabs and newlines separate words, as in tokenize": {
+        "captions": ["a red\tbird", "two\nowls on\r\nthe boat", "red\t\tred"],
+        "vocabulary": ["red", "bird", "owls", "boat", "a", "two"]},
+    "vocabulary words are matched exactly (a capitalised word counts nothing)": {
+        "captions": ["Red bird", "a RED boat"], "vocabulary": ["Red", "red", "bird"]},
 }
 compare_with_solution("bag_of_words", bag_of_words, cases, exact=True)
 ### END HIDDEN TESTS

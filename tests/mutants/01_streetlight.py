@@ -528,6 +528,28 @@ def bag_of_words(captions, vocabulary):
     return np.stack(rows)
 
 
+@mutant("splits on single spaces only (tabs and newlines glue words together)")
+def bag_of_words(captions, vocabulary):
+    column = {word: j for j, word in enumerate(vocabulary)}
+    out = np.zeros((len(captions), len(vocabulary)), dtype=np.float32)
+    for i, caption in enumerate(captions):
+        for piece in caption.lower().split(" "):
+            token = piece.strip(".,;:!?\"'()[]{}")
+            if token in column:
+                out[i, column[token]] += 1
+    return out
+
+
+@mutant("lower-cases the vocabulary too (a column 'Red' counts the token 'red')")
+def bag_of_words(captions, vocabulary):
+    out = np.zeros((len(captions), len(vocabulary)), dtype=np.float32)
+    for i, caption in enumerate(captions):
+        tokens = tokenize(caption)
+        for j, word in enumerate(vocabulary):
+            out[i, j] = tokens.count(word.lower())
+    return out
+
+
 @alternative("collections.Counter per caption, list.index-free")
 def bag_of_words(captions, vocabulary):
     from collections import Counter
