@@ -508,7 +508,7 @@ cases = {
         "captions": ["a red\tbird", "two\nowls on\r\nthe boat", "red\t\tred"],
         "vocabulary": ["red", "bird", "owls", "boat", "a", "two"]},
     "vocabulary words are matched exactly (a capitalised word counts nothing)": {
-        "captions": ["Red bird", "a RED boat"], "vocabulary": ["Red", "red", "bird"]},
+        "captions": ["Red bird", "a RED boat"], "vocabulary": ["Red", "bird", "Boat"]},
 }
 compare_with_solution("bag_of_words", bag_of_words, cases, exact=True)
 ### END HIDDEN TESTS
