@@ -1087,9 +1087,10 @@ with utils.skip_until_done():
 # **Objects** (28.9 %) and **colours** (24.1 %) are the hard ones, and for the same reason: the
 # rest of the caption rarely determines them. "a [MASK] flies above the sea" fits a bird, a plane
 # and a kite, and "bird", "birdie" and "songbird" are all right for the picture but only one of
-# them is the hidden word. The colour of an object is almost pure guesswork: 21.6 % against
-# 13.5 % for always guessing the commonest colour; the little it knows comes from the scene
-# (Scenes never paints an object in a colour close to the background behind it). Colour words
+# them is the hidden word. The colour of an object is almost pure guesswork: 21.6 % of the 3,219
+# colour words in captions that name an object, against 11.9 % for always guessing "blue", the
+# commonest colour; the little it knows comes from the scene (Scenes never paints an object in a
+# colour within an RGB distance of 70 of the background behind it, `utils/scenes/layout.py`). Colour words
 # in captions without an object ("a blue sky", "a green field") are fixed phrases and all 109 are
 # right. The words a text-only model cannot predict are exactly the words that only the
 # image can decide — which is why CLIP trains a text tower *together* with an image tower.
@@ -1150,8 +1151,9 @@ with utils.skip_until_done():
 # the *previous* word in 4 rows each; in block 1, head 1 at the previous word in 5 rows. A head
 # that picked keys at random would hit a given neighbour in about one row of twelve. "Previous
 # word" and "next word" heads exist only thanks to the positional encodings. The `<mask>` row
-# shows where the model gathers evidence for the hidden object: the colour word in front of it
-# (block 2, head 2) and the relation "right" (block 2, head 3). Its guess, "tree" for "flower",
+# shows where the model gathers evidence for the hidden object (printed above): the colour word in
+# front of it (block 2, head 2, weight 0.59) and the relation "right" (block 2, head 3, 0.53). Its
+# guess, "tree" for "flower",
 # is another plant: nothing in the sentence says which one it was.
 
 
