@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "with one assignment)")
     mutants.add_argument("--workers", type=int, default=usable_cpus(),
                          help="parallel grading processes (default: one per CPU)")
+    mutants.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                         help="grade on this device (default cpu); variants marked "
+                         "@mutant(..., needs='cuda') are graded only with --device cuda")
 
     demo = commands.add_parser("demo", parents=[common], help="grade a small planted class",
                                description="Release an assignment privately, build a class "
@@ -185,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.variants and len(names) != 1:
             raise SystemExit("--variants goes with exactly one assignment")
         reports = [run(course, name, args.variants or variant_files(course.root, name),
-                       args.workers) for name in names]
+                       args.workers, args.device) for name in names]
         print("\n".join(report.table() for report in reports))
         return 0 if all(report.ok for report in reports) else 1
     from autograder.demo import demo_course, make_class

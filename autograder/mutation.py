@@ -63,26 +63,33 @@ class Variant:
     source: str
     check: str | None = None  # the graded test cell that must lose points (mutants)
     blind: bool = False  # written from the released notebook alone (tests/mutants/blind/)
+    needs: str | None = None  # the only grading device it can differ on ("cuda"), if any
     cell: str = ""  # grade id of the solution cell that defines `name` (filled by `plan`)
     affected: frozenset[str] = frozenset()  # graded test cells that use `name` (filled by `plan`)
 
 
-def _register(kind: str, label: str, check: str | None) -> Callable[[Any], Any]:
+def _register(kind: str, label: str, check: str | None, needs: str | None = None) -> Callable[[Any], Any]:
     """Decorator factory: record a variant (its source is read from the file by `load_variants`)."""
     if not isinstance(label, str) or not label.strip():
         raise TypeError(f"@{kind} needs a label saying what the variant does")
+    if needs not in (None, "cuda"):
+        raise ValueError(f"@{kind} needs= names a grading device ('cuda'), not {needs!r}")
 
     def record(obj: Any) -> Any:
         """Note the definition and return it unchanged."""
-        _COLLECTED.append(Variant(kind, obj.__name__, label.strip(), "", check))
+        _COLLECTED.append(Variant(kind, obj.__name__, label.strip(), "", check, needs=needs))
         return obj
 
     return record
 
 
-def mutant(label: str, check: str | None = None) -> Callable[[Any], Any]:
-    """Mark a wrong implementation: it must lose points on `check` (default: its exercise)."""
-    return _register("mutant", label, check)
+def mutant(label: str, check: str | None = None, needs: str | None = None) -> Callable[[Any], Any]:
+    """Mark a wrong implementation: it must lose points on `check` (default: its exercise).
+
+    `needs="cuda"` marks a mutant that only a GPU can tell apart (say, a result moved to the CPU):
+    it is graded by `mutants --device cuda` and listed as not graded on a CPU.
+    """
+    return _register("mutant", label, check, needs)
 
 
 def alternative(label: str) -> Callable[[Any], Any]:
@@ -337,6 +344,8 @@ class Report:
     baseline: str  # "" when the solution itself kept full marks, else why not
     submissions: int
     seconds: float
+    ungraded: list[Variant] = field(default_factory=list)  # need another grading device
+    device: str = "cpu"
 
     @property
     def ok(self) -> bool:
@@ -362,7 +371,10 @@ class Report:
         blind = any(o.variant.blind for o in self.outcomes)
         counts = (f"own: {self._counts_text(False)}; blind: {self._counts_text(True)}" if blind
                   else f"{self._counts_text(False)}; no blind variants")
-        return (f"{self.assignment}: {counts}; {self.submissions} submissions graded in "
+        later = (f"; {len(self.ungraded)} not graded on {self.device} (they differ only on "
+                 f"{', '.join(sorted({v.needs or '' for v in self.ungraded}))}: mutants --device)"
+                 if self.ungraded else "")
+        return (f"{self.assignment}: {counts}{later}; {self.submissions} submissions graded in "
                 f"{self.seconds:.0f} s"
                 + (f"; the solution itself lost points: {self.baseline}" if self.baseline else ""))
 
@@ -375,6 +387,10 @@ class Report:
                 ("kept" if outcome.passed else "LOST POINTS")
             kind = f"{'blind ' if v.blind else ''}{v.kind}"
             lines.append(f"  {v.name:<24} {kind:<17} {verdict:<11} {v.label}  [{outcome.detail}]")
+        for v in self.ungraded:
+            kind = f"{'blind ' if v.blind else ''}{v.kind}"
+            lines.append(f"  {v.name:<24} {kind:<17} {'not graded':<11} {v.label}  [differs only on "
+                         f"{v.needs}; graded by mutants --device {v.needs}]")
         return "\n".join(lines)
 
 
@@ -395,6 +411,8 @@ def run(course: Course, assignment: str, variants_files: list[Path], workers: in
                          f"{len(notebooks)}")
     shape = layout(notebooks[0])
     variants = [v for path in variants_files for v in load_variants(path)]
+    ungraded = [v for v in variants if v.needs not in (None, device)]
+    variants = [v for v in variants if v not in ungraded]
     batches = plan(variants, shape)
     work = Course(course.root, course.work / "mutants" / assignment, course.caches)
     shutil.rmtree(work.work, ignore_errors=True)
@@ -418,4 +436,5 @@ def run(course: Course, assignment: str, variants_files: list[Path], workers: in
         f"{base['total']}/{base['max']} ({base['status']})"
     outcomes = [o for student, batch in students.items() if batch
                 for o in _verdicts(batch, graded[student]["checks"])]
-    return Report(assignment, outcomes, baseline, len(students), time.monotonic() - started)
+    return Report(assignment, outcomes, baseline, len(students), time.monotonic() - started,
+                  ungraded, device)

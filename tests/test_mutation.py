@@ -139,3 +139,20 @@ def test_the_sample_course_passes_and_wrong_verdicts_are_caught(tmp_path: Path) 
     assert "SURVIVED" in table and "LOST POINTS" in table and "kept full marks on" in table
     assert "own: 4/4 mutants killed (100%)" in table and "blind: 0/1 mutants killed (0%)" in table
     assert "blind mutant" in table and "blind alternative" in table
+
+
+def test_a_mutant_only_a_gpu_can_tell_apart_is_listed_not_graded_on_a_cpu(tmp_path: Path) -> None:
+    path = tmp_path / "variants.py"
+    path.write_text('from autograder.mutation import mutant\n\n\n'
+                    '@mutant("moves the result to the CPU", needs="cuda")\n'
+                    'def normalize_rows(x):\n    return x.cpu()\n')
+    (variant,) = mutation.load_variants(path)
+    assert variant.needs == "cuda"
+    report = mutation.Report("01_x", [], "", 1, 0.0, [variant], "cpu")
+    assert report.ok and report.counts("mutant") == (0, 0)
+    assert "1 not graded on cpu (they differ only on cuda" in report.summary()
+    assert "not graded" in report.table() and "mutants --device cuda" in report.table()
+    path.write_text('from autograder.mutation import mutant\n\n\n'
+                    '@mutant("on a TPU", needs="tpu")\ndef f(x):\n    return x\n')
+    with pytest.raises(ValueError, match="needs= names a grading device"):
+        mutation.load_variants(path)

@@ -123,6 +123,18 @@ def cooccurrence_counts(token_ids, vocab_size, window):
                                    shape=(vocab_size, vocab_size)).tocsr()
 
 
+@mutant("no widening: a * vocab_size + b in the ids' own dtype (uint8 wraps around)")
+def cooccurrence_counts(token_ids, vocab_size, window):
+    ids = np.asarray(token_ids)
+    pairs = []
+    for d in range(1, window + 1):
+        a, b = ids[:, :-d].ravel(), ids[:, d:].ravel()
+        keep = (a != 0) & (b != 0)
+        pairs += [a[keep] * vocab_size + b[keep], b[keep] * vocab_size + a[keep]]
+    counts = np.bincount(np.concatenate(pairs).astype(np.int64), minlength=vocab_size * vocab_size)
+    return counts.reshape(vocab_size, vocab_size).astype(np.float32)
+
+
 @alternative("np.add.at into a dense float32 table")
 def cooccurrence_counts(token_ids, vocab_size, window):
     ids = np.asarray(token_ids)
@@ -255,6 +267,17 @@ def ppmi(counts, shift=1, alpha=0.75):
     return np.where(counts > 0, np.maximum(pmi, 0), 0)
 
 
+@mutant("computes in the counts' own dtype (float16 sums overflow)")
+def ppmi(counts, shift=1, alpha=0.75):
+    counts = np.asarray(counts)
+    counts = counts if counts.dtype.kind == "f" else counts.astype(np.float64)
+    row = counts.sum(axis=1, keepdims=True)
+    smoothed = counts.sum(axis=0, keepdims=True) ** alpha
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        pmi = np.log(counts * smoothed.sum() / (row * smoothed)) - np.log(shift)
+    return np.where(counts > 0, np.maximum(pmi, 0), 0).astype(np.float32)
+
+
 @alternative("probabilities first, the logarithm only where the count is positive")
 def ppmi(counts, shift=1, alpha=0.75):
     c = np.asarray(counts, dtype=np.float64)
@@ -329,6 +352,13 @@ def svd_embeddings(matrix, dim):
     return u[:, order] * np.sqrt(s[order])
 
 
+@mutant("svds on the float32 matrix (no float64)")
+def svd_embeddings(matrix, dim):
+    u, s, _ = scipy.sparse.linalg.svds(matrix.astype(np.float32), k=dim, random_state=0)
+    order = np.argsort(-s)
+    return (u[:, order] * np.sqrt(s[order])).astype(np.float32)
+
+
 @alternative("full np.linalg.svd of the dense matrix")
 def svd_embeddings(matrix, dim):
     dense = matrix.toarray() if scipy.sparse.issparse(matrix) else np.asarray(matrix)
@@ -392,6 +422,22 @@ def noise_distribution(counts, power=0.75):
     c = counts.cpu().numpy().astype(np.float64)
     weights = np.where(c > 0, c ** power, 0.0)
     return (weights / weights.sum()).astype(np.float32)
+
+
+@mutant("pow_ in place on counts.float(): float32 counts of the caller are changed")
+def noise_distribution(counts, power=0.75):
+    weights = counts.float()
+    zero = weights == 0
+    weights.pow_(power)
+    weights[zero] = 0.0
+    return weights / weights.sum()
+
+
+@mutant("the result moved to the CPU", needs="cuda")
+def noise_distribution(counts, power=0.75):
+    counts = counts.to(torch.float64).cpu()
+    weights = torch.where(counts > 0, counts.pow(power), torch.zeros_like(counts))
+    return (weights / weights.sum()).to(torch.float32)
 
 
 @alternative("normalise, raise to the power, normalise again; masked_fill")
@@ -601,6 +647,51 @@ def nearest_neighbours(embeddings, words, query, k):
     return [(words[int(i)], float(cos[i])) for i in order]
 
 
+@mutant("np.argsort's default (unstable) sort of the negated cosines: ties in any order")
+def nearest_neighbours(embeddings, words, query, k):
+    E = np.asarray(embeddings, dtype=np.float64)
+    norms = np.linalg.norm(E, axis=1)
+    unit = E / np.where(norms > 0, norms, 1.0)[:, None]
+    q = words.index(query)
+    cos = unit @ unit[q]
+    order = [i for i in np.argsort(-cos) if i != q][:k]
+    return [(words[i], float(cos[i])) for i in order]
+
+
+@mutant("np.argpartition for the top k + 1, then an unstable sort of those")
+def nearest_neighbours(embeddings, words, query, k):
+    E = np.asarray(embeddings, dtype=np.float64)
+    norms = np.linalg.norm(E, axis=1)
+    unit = E / np.where(norms > 0, norms, 1.0)[:, None]
+    q = words.index(query)
+    cos = unit @ unit[q]
+    top = np.argpartition(-cos, k)[:k + 1]
+    order = [i for i in top[np.argsort(-cos[top])] if i != q][:k]
+    return [(words[i], float(cos[i])) for i in order]
+
+
+@mutant("torch.topk: ties in any order")
+def nearest_neighbours(embeddings, words, query, k):
+    E = torch.as_tensor(np.asarray(embeddings), dtype=torch.float64)
+    unit = E / E.norm(dim=1, keepdim=True).clamp_min(1e-300)
+    q = words.index(query)
+    cos = unit @ unit[q]
+    order = [int(i) for i in torch.topk(cos, k + 1).indices if int(i) != q][:k]
+    return [(words[i], float(cos[i])) for i in order]
+
+
+@alternative("words as numpy.str_ (indexing np.asarray(words)), cosines as np.float64")
+def nearest_neighbours(embeddings, words, query, k):
+    E = np.asarray(embeddings, dtype=np.float64)
+    vocabulary = np.asarray(words)
+    q = int(np.flatnonzero(vocabulary == query)[0])
+    norms = np.linalg.norm(E, axis=1)
+    cos = (E @ E[q]) / np.where(norms > 0, norms, 1.0) / max(norms[q], 1e-300)
+    order = np.argsort(-cos, kind="stable")
+    order = order[order != q][:k]
+    return list(zip(vocabulary[order], cos[order], strict=True))
+
+
 # ---------------------------------------------------------------- exercise 7: smoothed_bow
 
 
@@ -690,6 +781,17 @@ def smoothed_bow(bow, similarity, k):
     return bow.astype(np.float64) + bow.astype(np.float64) @ spread
 
 
+@mutant("np.fill_diagonal on the caller's similarity matrix (modified in place)")
+def smoothed_bow(bow, similarity, k):
+    np.fill_diagonal(similarity, -np.inf)
+    nearest = np.argsort(-similarity, axis=1, kind="stable")[:, :k]
+    rows = np.arange(len(similarity))[:, None]
+    spread = np.zeros(similarity.shape)
+    spread[rows, nearest] = np.maximum(similarity[rows, nearest], 0.0)
+    bow = np.asarray(bow, dtype=np.float64)
+    return (bow + bow @ spread).astype(np.float32)
+
+
 @alternative("Python loops over words, sorted by (-similarity, index)")
 def smoothed_bow(bow, similarity, k):
     s = np.asarray(similarity, dtype=np.float64)
@@ -711,3 +813,52 @@ def smoothed_bow(bow, similarity, k):
         ranked = candidates[np.lexsort((candidates, -s[j, candidates]))][:k]
         spread[j, ranked] += np.maximum(s[j, ranked], 0)
     return np.asarray(bow, dtype=np.float32) @ spread
+
+
+@mutant("np.argsort's default (unstable) sort of the negated row: ties in any order")
+def smoothed_bow(bow, similarity, k):
+    s = np.array(similarity, dtype=np.float64)
+    np.fill_diagonal(s, -np.inf)
+    nearest = np.argsort(-s, axis=1)[:, :k]
+    rows = np.arange(len(s))[:, None]
+    spread = np.zeros_like(s)
+    spread[rows, nearest] = np.maximum(s[rows, nearest], 0.0)
+    bow = np.asarray(bow, dtype=np.float64)
+    return (bow + bow @ spread).astype(np.float32)
+
+
+@mutant("np.argsort(kind='heapsort') of the negated row: ties in any order")
+def smoothed_bow(bow, similarity, k):
+    s = np.array(similarity, dtype=np.float64)
+    np.fill_diagonal(s, -np.inf)
+    nearest = np.argsort(-s, axis=1, kind="heapsort")[:, :k]
+    rows = np.arange(len(s))[:, None]
+    spread = np.zeros_like(s)
+    spread[rows, nearest] = np.maximum(s[rows, nearest], 0.0)
+    bow = np.asarray(bow, dtype=np.float64)
+    return (bow + bow @ spread).astype(np.float32)
+
+
+@mutant("np.argpartition: the k largest of each row, ties in any order")
+def smoothed_bow(bow, similarity, k):
+    s = np.array(similarity, dtype=np.float64)
+    np.fill_diagonal(s, -np.inf)
+    if k == 0:
+        return np.asarray(bow, dtype=np.float32).copy()
+    nearest = np.argpartition(-s, k - 1, axis=1)[:, :k]
+    rows = np.arange(len(s))[:, None]
+    spread = np.zeros_like(s)
+    spread[rows, nearest] = np.maximum(s[rows, nearest], 0.0)
+    bow = np.asarray(bow, dtype=np.float64)
+    return (bow + bow @ spread).astype(np.float32)
+
+
+@mutant("torch.topk of each row: ties in any order")
+def smoothed_bow(bow, similarity, k):
+    s = torch.tensor(np.asarray(similarity, dtype=np.float64))
+    s.fill_diagonal_(-float("inf"))
+    nearest = torch.topk(s, k, dim=1).indices
+    spread = torch.zeros_like(s).scatter(1, nearest, s.gather(1, nearest).clamp_min(0.0))
+    b = torch.tensor(np.asarray(bow, dtype=np.float64))
+    return (b + b @ spread).numpy().astype(np.float32)
+
