@@ -279,6 +279,14 @@ def positional_encoding(n_positions, d, n=10000):
     return torch.where(j % 2 == 0, torch.sin(angles), torch.cos(angles))
 
 
+@mutant("returns the encodings on the notebook's device, not on the CPU", needs="cuda")
+def positional_encoding(n_positions, d, n=10000):
+    k = torch.arange(n_positions, dtype=torch.float64)[:, None]
+    j = torch.arange(d)
+    angles = k / float(n) ** (2 * (j // 2).to(torch.float64) / d)
+    return torch.where(j % 2 == 0, torch.sin(angles), torch.cos(angles)).to(device, torch.float32)  # noqa: F821 (the notebook's global, on purpose)
+
+
 @alternative("numpy in float64, one column at a time")
 def positional_encoding(n_positions, d, n=10000):
     k = np.arange(n_positions, dtype=np.float64)
@@ -464,6 +472,21 @@ def mask_tokens(ids, vocab_size, special_ids, mask_id, rng):
     randomised = selected & (action >= 0.8) & (action < 0.9)
     inputs[randomised] = candidates[pick[randomised]]
     return inputs, np.where(selected, original, -100)
+
+
+@mutant("returns CPU tensors whatever the device of ids", needs="cuda")
+def mask_tokens(ids, vocab_size, special_ids, mask_id, rng):
+    special = sorted(set(int(s) for s in special_ids))
+    candidates = np.array([t for t in range(vocab_size) if t not in special], dtype=np.int64)
+    select, action = rng.random(ids.shape), rng.random(ids.shape)
+    pick = rng.integers(0, len(candidates), size=ids.shape)
+    original = ids.cpu().numpy()
+    selected = (select < 0.15) & ~np.isin(original, special)
+    inputs = original.copy()
+    inputs[selected & (action < 0.8)] = mask_id
+    randomised = selected & (action >= 0.8) & (action < 0.9)
+    inputs[randomised] = candidates[pick[randomised]]
+    return torch.from_numpy(inputs), torch.from_numpy(np.where(selected, original, -100))
 
 
 @alternative("torch throughout: draws moved to the device, torch.where chain")
@@ -921,6 +944,15 @@ def patchify(images, patch):
     if h % patch or w % patch:
         raise ValueError("not a multiple of the patch size")
     grid = images.float().reshape(n, h // patch, patch, w // patch, patch, c).permute(0, 1, 3, 2, 4, 5)
+    return grid.reshape(n, -1, patch * patch * c)
+
+
+@mutant("returns the patches on the CPU whatever the device of the images", needs="cuda")
+def patchify(images, patch):
+    n, h, w, c = images.shape
+    if h % patch or w % patch:
+        raise ValueError("not a multiple of the patch size")
+    grid = images.cpu().reshape(n, h // patch, patch, w // patch, patch, c).permute(0, 1, 3, 2, 4, 5)
     return grid.reshape(n, -1, patch * patch * c)
 
 

@@ -194,7 +194,7 @@ def kmeans(pixels, k, n_iter=25, seed=0):
             else:
                 empty.append(j)
         order = np.lexsort((np.arange(n), -dist))
-        for j, p in zip(empty, order):
+        for j, p in zip(empty, order, strict=False):
             newC[j] = X[p]
         C = newC
     lab = np.argmin(((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2), axis=1)
@@ -222,7 +222,7 @@ def kmeans(pixels, k, n_iter=25, seed=0):
             else:
                 empty.append(j)
         order = np.lexsort((np.arange(n), -dist))
-        for j, p in zip(empty, order):
+        for j, p in zip(empty, order, strict=False):
             newC[j] = X[p]
         C = newC
     return C.astype(np.float32), lab.astype(np.int64)
@@ -263,7 +263,7 @@ def kmeans(pixels, k, n_iter=25, seed=0):
                 empty.append(j)
         dist = ((X - C[lab]) ** 2).sum(axis=1)
         order = np.lexsort((np.arange(n), -dist))
-        for j, p in zip(empty, order):
+        for j, p in zip(empty, order, strict=False):
             C[j] = X[p]
     lab = np.argmin(((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2), axis=1)
     return C.astype(np.float32), lab.astype(np.int64)
@@ -309,7 +309,7 @@ def kmeans(pixels, k, n_iter=25, seed=0):
             else:
                 empty.append(j)
         order = np.argsort(dist, kind="stable")[::-1]
-        for j, p in zip(empty, order):
+        for j, p in zip(empty, order, strict=False):
             newC[j] = X[p]
         C = newC
     lab = np.argmin(((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2), axis=1)
@@ -336,7 +336,7 @@ def kmeans(pixels, k, n_iter=25, seed=0):
             else:
                 empty.append(j)
         order = np.lexsort((np.arange(n), -dist))
-        for j, p in zip(empty[::-1], order):
+        for j, p in zip(empty[::-1], order, strict=False):
             newC[j] = X[p]
         C = newC
     lab = np.argmin(((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2), axis=1)
@@ -350,7 +350,7 @@ def kmeans(pixels, k, n_iter=25, seed=0):
     n = len(X)
     rng = np.random.default_rng(seed)
     C = X[rng.choice(n, size=k, replace=False)].copy()
-    for it in range(n_iter):
+    for _it in range(n_iter):
         d = ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)
         lab = np.argmin(d, axis=1)
         dist = d[np.arange(n), lab]
@@ -363,7 +363,7 @@ def kmeans(pixels, k, n_iter=25, seed=0):
             else:
                 empty.append(j)
         order = np.lexsort((np.arange(n), -dist))
-        for j, p in zip(empty, order):
+        for j, p in zip(empty, order, strict=False):
             newC[j] = X[p]
         C = newC
         lab = np.argmin(((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2), axis=1)
@@ -390,7 +390,7 @@ def kmeans(pixels, k, n_iter=25, seed=0):
             else:
                 empty.append(j)
         order = np.lexsort((np.arange(n), -dist))
-        for j, p in zip(empty, order):
+        for j, p in zip(empty, order, strict=False):
             newC[j] = X[p]
         C = newC
     d = (X * X).sum(1)[:, None] - 2 * X @ C.T + (C * C).sum(1)[None, :]
@@ -417,7 +417,7 @@ def kmeans(pixels, k, n_iter=25, seed=0):
             else:
                 empty.append(j)
         order = np.lexsort((np.arange(n), -dist))
-        for j, p in zip(empty, order):
+        for j, p in zip(empty, order, strict=False):
             newC[j] = X[p]
         C = newC
     lab = np.argmin(((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2), axis=1)
@@ -480,7 +480,7 @@ def kmeans(pixels, k, n_iter=25, seed=0):
         newC = np.where(cnt[:, None] > 0, sums / np.maximum(cnt, 1)[:, None], C)
         empties = [j for j in range(k) if cnt[j] == 0]
         ranked = np.argsort(-dist, kind="stable")  # largest first, ties by lowest index
-        for j, p in zip(empties, ranked[: len(empties)]):
+        for j, p in zip(empties, ranked[: len(empties)], strict=False):
             newC[j] = X[p]
         C = newC
     lab = np.argmin(assign(C), axis=1)
@@ -542,7 +542,7 @@ def kmeans(pixels, k, n_iter=25, seed=0):
         empties = torch.nonzero(~ok).flatten().tolist()
         if empties:
             order = np.lexsort((np.arange(n), -dist.numpy()))
-            for j, p in zip(empties, order):
+            for j, p in zip(empties, order, strict=False):
                 newC[j] = X[int(p)]
         C = newC
     D = ((X[:, None, :] - C[None, :, :]) ** 2).sum(-1)
@@ -903,7 +903,7 @@ def bag_of_words(captions, vocabulary):
     # "Look words up in a dict (word -> column), not with list.index"
     from collections import Counter
 
-    col = dict(zip(vocabulary, range(len(vocabulary))))
+    col = dict(zip(vocabulary, range(len(vocabulary)), strict=False))
     out = np.zeros((len(captions), len(vocabulary)), dtype=np.float32)
     for i, c in enumerate(captions):
         for w, n in Counter(tokenize(c)).items():

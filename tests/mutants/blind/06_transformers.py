@@ -11,7 +11,6 @@ from torch import nn
 
 from autograder.mutation import alternative, mutant
 
-
 # ---------------------------------------------------------------------------------------------
 # Exercise 1 — attention
 # ---------------------------------------------------------------------------------------------
@@ -268,11 +267,11 @@ def positional_encoding(n_positions: int, d: int, n: float = 10000) -> torch.Ten
     return torch.where(j % 2 == 0, torch.sin(angles), torch.cos(angles))[:, :d].float()
 
 
-@mutant("returns the encodings on the notebook's device instead of the CPU (differs on a GPU grader)")
+@mutant("returns the encodings on the notebook's device instead of the CPU (differs on a GPU grader)", needs="cuda")
 def positional_encoding(n_positions: int, d: int, n: float = 10000) -> torch.Tensor:
     # "returns a `torch.Tensor` of shape `(n_positions, d)`, dtype **float32**, on the **CPU**"
-    k = torch.arange(n_positions, dtype=torch.float64, device=device)[:, None]
-    j = torch.arange(d, device=device)
+    k = torch.arange(n_positions, dtype=torch.float64, device=device)[:, None]  # noqa: F821 (the notebook's global, on purpose)
+    j = torch.arange(d, device=device)  # noqa: F821 (the notebook's global, on purpose)
     angles = k / float(n) ** (2 * (j // 2).double() / d)[None, :]
     return torch.where(j % 2 == 0, torch.sin(angles), torch.cos(angles)).float()
 
@@ -447,7 +446,7 @@ def mask_tokens(ids: torch.Tensor, vocab_size: int, special_ids, mask_id: int,
     return ids, labels
 
 
-@mutant("returns CPU tensors whatever the device of ids (differs on a GPU grader)")
+@mutant("returns CPU tensors whatever the device of ids (differs on a GPU grader)", needs="cuda")
 def mask_tokens(ids: torch.Tensor, vocab_size: int, special_ids, mask_id: int,
                 rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     # "returns `inputs` ... and `labels` ..., both int64 tensors of the shape and **device** of `ids`"
@@ -611,7 +610,7 @@ class EncoderBlock(nn.Module):
 
     def forward(self, x, pad_mask=None):
         n, length, d = x.shape
-        h, dh = N_HEADS, d // N_HEADS
+        h, dh = N_HEADS, d // N_HEADS  # noqa: F821 (the notebook's global, on purpose)
         q, k, v = self.qkv(self.norm1(x)).split(d, dim=-1)
         q, k, v = (t.reshape(n, length, h, dh).transpose(1, 2) for t in (q, k, v))
         heads, weights = attention(q, k, v, None if pad_mask is None else pad_mask[:, None, None, :])
