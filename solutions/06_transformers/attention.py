@@ -55,8 +55,9 @@
 # Each exercise is followed by a locked check cell. Run it: it tells you what differed and how.
 # When your notebook is graded, hidden checks also compare your functions with the reference
 # solution on random inputs, fixed weights and edge cases (each named in your feedback, e.g.
-# "a query with no allowed key"), on the grader's device (a GPU when it has one), so make them
-# correct for everything the exercise's text promises, not just the example.
+# "queries with no allowed key: zero weights, output and gradients"), on the grader's device (a
+# GPU when it has one), so make them correct for everything the exercise's text promises, not
+# just the example.
 #
 # **Limits when graded.** The grader stops a cell after 5 minutes and a kernel that uses more
 # than 4 GB of memory. Either costs only the exercise whose cell caused it: the grader restarts
