@@ -556,9 +556,9 @@ with utils.skip_until_done():
 # one red thing in this tiny data set happened to be a bird. Co-occurrence cannot tell the two apart.
 #
 # **Write** `cooccurrence_theta(A, B)`: `A` `(P, k)`, `B` `(P, V)`, non-negative, of any real dtype
-# (integer counts too) → `(k, V)` float32. No loops. The zero rule is exact: $\theta_{ij} = 0$ where
-# $\#i + \#j = 0$, and nowhere else the formula changes — no small epsilon added to the denominator:
-# features may be of any scale (the checks include tiny ones).
+# (integer counts too) → `(k, V)` float32. No loops. $\theta_{ij} = 0$ where $\#i + \#j = 0$, and
+# exactly the formula everywhere else — no small epsilon added to the denominator: features may be
+# of any scale (the checks include tiny ones).
 
 # %% nbgrader={"grade": false, "grade_id": "cooccurrence_theta", "locked": false, "schema_version": 3, "solution": true}
 def cooccurrence_theta(A: np.ndarray, B: np.ndarray) -> np.ndarray:
