@@ -1516,7 +1516,7 @@ def image_given_caption_loss(scores, target, mask=None):
     return -logp[target, torch.arange(scores.shape[1], device=scores.device)].mean()
 
 
-@mutant("padding filled with torch.finfo(dtype).min, the transformers idiom, instead of -inf")
+@alternative("blind mutant, correct by the text (no score lies below the dtype's most negative finite number; the text now says so): padding filled with torch.finfo(dtype).min, the transformers idiom, instead of -inf")
 def image_given_caption_loss(scores, target, mask=None):
     # "Padding must get probability exactly 0, whatever the scores: replace masked scores by -inf"
     if mask is not None:
