@@ -1812,5 +1812,5 @@ with utils.skip_until_done():
 # - A. Radford et al., *Learning Transferable Visual Models From Natural Language Supervision* (CLIP), ICML 2021, Fig. 3: the mean of the image and text cross-entropies, logits scaled by a learned temperature.
 # - O. Levy, Y. Goldberg, *Neural Word Embedding as Implicit Matrix Factorization*, NeurIPS 2014: skip-gram with negative sampling learns shifted PMI (notebook 03).
 # - B. Efron, R. Tibshirani, *An Introduction to the Bootstrap*, 1993: the bootstrap; here resampling test images, paired across models (`utils.metrics.paired_bootstrap`).
-# - PyTorch 2.14 (`torch.log_softmax`, `torch.logsumexp`, `F.cross_entropy`; float32 underflow of `torch.softmax` and overflow of `torch.exp`, as run), NumPy 2.4 `Generator` (`random`, `integers`), SciPy 1.17 (`spearmanr`).
+# - PyTorch 2.14 (`torch.log_softmax`, `torch.logsumexp`, `F.cross_entropy`, `torch.finfo`; float32 underflow of `torch.softmax` and overflow of `torch.exp`, as run), NumPy 2.4 `Generator` (`random`, `integers`; `choice(k, size=m)` draws the same numbers as `integers(0, k, size=m)`, and `random((m, k))` the same as `m` calls of `random(k)`, as run), SciPy 1.17 (`spearmanr`).
 # - Scenes (`utils.scenes`): the course's own data; its grammar gives a guitar the verbs "play", "lie" and "rest".
