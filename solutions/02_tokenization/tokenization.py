@@ -436,8 +436,9 @@ for name, fn in (("measure", measure), ("contains_vowel", contains_vowel),
 # | (m=1 and \*o) → E | fil(ing) → file; fail(ing) → fail |
 #
 # A double l, s or z stays double; every other double consonant loses a letter, whichever it is
-# (k, v and x too: Snowball's "porter" of section 7 un-doubles only b d f g m n p r t). (The (m=1 and \*o) rule cannot apply to such a stem anyway: a
-# stem that ends in a double consonant does not end consonant–vowel–consonant.)
+# (k, v and x too: Snowball's "porter" of section 7 un-doubles only b d f g m n p r t). (The
+# (m=1 and \*o) rule cannot apply to such a stem anyway: a stem that ends in a double consonant
+# does not end consonant–vowel–consonant.)
 #
 # **Step 1c:** (\*v\*) Y → I: happy → happi, sky → sky.
 #

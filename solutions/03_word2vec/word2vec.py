@@ -171,10 +171,11 @@ print(f"vocabulary: {len(vocab):,} ids (2 special tokens + {len(vocab) - 2:,} wo
 #   `scipy.sparse` matrix with dtype float32 (the checks call `.toarray()` on it).
 #
 # **Vectorise.** The checks grade the counts, not how you get them, but a Python loop over
-# positions or rows is slow on our corpora: loop over the offsets $d = 1..$`window` only. For one offset, `token_ids[:, :-d]` and `token_ids[:, d:]` are the two ends of every
-# pair at distance $d$. Add the pairs up with `np.bincount` on `a * vocab_size + b` (then
-# reshape), `np.add.at`, or `scipy.sparse.coo_matrix((values, (a, b)), shape=...)`, which sums
-# duplicates when converted with `.tocsr()`.
+# positions or rows is slow on our corpora: loop over the offsets $d = 1..$`window` only. For
+# one offset, `token_ids[:, :-d]` and `token_ids[:, d:]` are the two ends of every pair at
+# distance $d$. Add the pairs up with `np.bincount` on `a * vocab_size + b` (then reshape),
+# `np.add.at`, or `scipy.sparse.coo_matrix((values, (a, b)), shape=...)`, which sums duplicates
+# when converted with `.tocsr()`.
 #
 # **Pitfall.** Widen the ids to int64 first (`.astype(np.int64)`): in a small integer dtype such
 # as uint8, `a * vocab_size + b` wraps around (200 · 2 is 144 in uint8), and with NumPy 2 a
