@@ -563,7 +563,9 @@ compare_with_solution("step1c", step1c, {
 # is from it (and from two other "Porters").
 #
 # * **Step 2:** every rule of `STEP2_RULES` has the condition $(m>0)$: relational → relate,
-#   conditional → condition, rational → rational (m("r") = 0), vietnamization → vietnamize.
+#   conditional → condition, rational → rational (m("r") = 0), vietnamization → vietnamize
+#   (but the made-up "sization" stays: its longest suffix is -ization and m("s") = 0; the shorter
+#   -ation would give "sizate", with m("siz") = 1, but it is not tried).
 # * **Step 3:** every rule of `STEP3_RULES` has the condition $(m>0)$: triplicate → triplic,
 #   formative → form, electrical → electric, hopeful → hope, goodness → good.
 # * **Step 4:** the suffixes of `STEP4_SUFFIXES` are removed when $(m>1)$: revival → reviv,
