@@ -21,6 +21,10 @@ def _common() -> argparse.ArgumentParser:
     parser.add_argument("--course-dir", type=Path, default=DEFAULT_WORK,
                         help="work folder for the gradebook, submitted/, autograded/, feedback/, "
                              "results and caches (default: autograder/work)")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="folder of the solutions' cached expected runs and of the data cache "
+                             "(default: the course dir); share it between runs and shards so "
+                             "each solution runs once until it changes")
     parser.add_argument("-v", "--verbose", action="store_true", help="log nbgrader's progress too")
     return parser
 
@@ -156,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         for handler in logging.getLogger().handlers:
             handler.addFilter(lambda r: r.name != "traitlets" or r.levelno >= logging.WARNING)
     ensure_tools_on_path()
-    course = Course(args.root.resolve(), args.course_dir.resolve())
+    course = Course(args.root.resolve(), args.course_dir.resolve(),
+                    args.cache_dir.resolve() if args.cache_dir else None)
     if args.command == "release":
         from autograder.release import ReleaseError, release
 
