@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     check.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
     check.add_argument("--timeout", type=float, default=1800, help="seconds per notebook run")
+    check.add_argument("--workers", type=int, default=usable_cpus(),
+                       help="notebook runs at a time (default: one per CPU this process may use)")
 
     grade = commands.add_parser("grade", parents=[common], help="grade a class of submissions",
                                 description="Grade submissions (nbgrader layout "
@@ -175,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         from autograder.batch import resolve_device
         from autograder.check import check
 
-        passed, text = check(course, args.assignments, resolve_device(args.device), args.timeout)
+        passed, text = check(course, args.assignments, resolve_device(args.device), args.timeout,
+                             args.workers)
         print(text)
         return 0 if passed else 1
     if args.command == "grade":

@@ -326,13 +326,14 @@ class GradingExecute(Execute):
                     return self._run_cells(replay, run)
                 finally:
                     self._report["kernel_cpu"] += self._kernel_cpu()
-        except (DeadKernelError, CellTimeoutError):
-            return self._failed(self._fault_status(), self._current)
-        except Exception as err:  # the kernel never started, for example
-            if warm is not None and not ran:
+        except Exception as err:
+            if warm is not None and not ran:  # it died before it answered: start a cold one
                 self.log.warning("The warm kernel did not answer (%s); starting a cold one", err)
                 self.km = None
                 return ("warm-failed", self._current)
+            if isinstance(err, DeadKernelError | CellTimeoutError):
+                return self._failed(self._fault_status(), self._current)
+            # the kernel never started, for example
             self.log.error("Could not execute the notebook: %s", err)
             self._report["error"] = f"{type(err).__name__}: {err}"
             return ("error", self._current)
