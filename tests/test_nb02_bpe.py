@@ -116,3 +116,66 @@ def test_segment_matches_the_tokenizers_model(word_counts, trained) -> None:
     unseen = ["perchings", "snowbirds", "tropical", "wooden", "balloonist", "owl", "a", "sss"]
     for word in [*word_counts, *unseen]:
         assert bpe_segment(word, theirs) == tokenizer.encode(word).tokens, word
+
+
+def sennrich_algorithm1(vocab: dict[str, int], num_merges: int) -> list[Pair]:
+    """Algorithm 1 of Sennrich et al. (2016), as printed: space-separated symbols, '</w>' its own symbol."""
+    import re
+
+    def get_stats(vocab):
+        pairs = Counter()
+        for word, freq in vocab.items():
+            symbols = word.split()
+            for i in range(len(symbols) - 1):
+                pairs[symbols[i], symbols[i + 1]] += freq
+        return pairs
+
+    def merge_vocab(pair, v_in):
+        p = re.compile(r"(?<!\S)" + re.escape(" ".join(pair)) + r"(?!\S)")
+        return {p.sub("".join(pair), word): freq for word, freq in v_in.items()}
+
+    merges = []
+    for _ in range(num_merges):
+        pairs = get_stats(vocab)
+        best = max(pairs, key=pairs.get)
+        vocab = merge_vocab(best, vocab)
+        merges.append(best)
+    return merges
+
+
+def test_the_papers_algorithm_1_keeps_the_marker_apart() -> None:
+    """The notebook's section 8: Algorithm 1's third merge is (est, </w>) and its ninth (low, </w>);
+    with the marker glued, the solution's first merges are those of the worked example."""
+    paper = sennrich_algorithm1({"l o w </w>": 5, "l o w e r </w>": 2, "n e w e s t </w>": 6,
+                                 "w i d e s t </w>": 3}, 10)
+    assert paper[2] == ("est", "</w>") and paper[8] == ("low", "</w>"), paper
+    learn_bpe = solution_function("learn_bpe", NOTEBOOK)
+    ours = [tuple(m) for m in learn_bpe({"low": 5, "lower": 2, "newest": 6, "widest": 3}, 7)]
+    assert ours == [("e", "s"), ("es", "t</w>"), ("l", "o"), ("e", "w"), ("ew", "est</w>"), ("n", "ewest</w>"),
+                    ("lo", "w</w>")]
+    assert all("</w>" not in a and b != "</w>" for a, b in ours)
+
+
+def test_clip_tokenizer_loads_offline_and_round_trips() -> None:
+    """Section 10's claims about open_clip's SimpleTokenizer, with every network connection refused."""
+    import subprocess
+    import sys
+
+    code = """
+import socket
+def refuse(*args, **kwargs):
+    raise OSError("network refused by the test")
+socket.socket.connect = refuse
+socket.create_connection = refuse
+from open_clip.tokenizer import SimpleTokenizer
+tok = SimpleTokenizer()
+assert tok.vocab_size == 49408 and len(tok.bpe_ranks) == 48894, (tok.vocab_size, len(tok.bpe_ranks))
+ids = tok.encode("Perching parakeet in a wire frame cage.")
+assert tok.decode(ids) == "perching parakeet in a wire frame cage . "
+assert [tok.decoder[i] for i in tok.encode("perches perch")] == ["per", "ches</w>", "perch</w>"]
+assert tok.encode("An owl perches.") == tok.encode("An owl perches .")
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-2000:]

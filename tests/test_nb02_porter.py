@@ -65,3 +65,25 @@ def test_paper_and_lecture_examples(reference) -> None:
                 "archaeology": "archaeolog", "possibly": "possibl"}
     for word, stem in examples.items():
         assert porter_stem(word) == stem == reference.stem(word), word
+
+
+def test_double_consonant_tests_the_last_letter_as_the_reference_does(reference) -> None:
+    """*d as notebook 02 states it: the same letter twice and the LAST one a consonant (the C code's
+    doublec, NLTK's _ends_double_consonant). Two adjacent y's are never both consonants."""
+    ends_double_consonant = solution_function("ends_double_consonant", NOTEBOOK)
+    is_consonant = solution_function("is_consonant", NOTEBOOK)
+    stems = ["yy", "yyy", "yyyy", "ayy", "ayyy", "byy", "kyy", "bayy", "hopp", "fall", "tree", "ss", "ee"]
+    for stem in stems:
+        assert ends_double_consonant(stem) == reference._ends_double_consonant(stem), stem
+    assert [ends_double_consonant(w) for w in ("yy", "ayy", "byy", "yyy")] == [False, False, True, True]
+    for word in ("yy", "yyy", "yyyy", "ayyy", "byyy"):
+        flags = [is_consonant(word, i) for i in range(len(word))]
+        assert not any(a and b for a, b in zip(flags, flags[1:], strict=False)), (word, flags)
+
+
+def test_words_of_one_or_two_letters_are_a_departure_from_the_paper() -> None:
+    """The paper's algorithm (NLTK's ORIGINAL_ALGORITHM) stems "is" and "as"; the reference does not."""
+    porter_stem = solution_function("porter_stem", NOTEBOOK)
+    original = PorterStemmer(mode=PorterStemmer.ORIGINAL_ALGORITHM)
+    assert [original.stem(w) for w in ("is", "as")] == ["i", "a"]
+    assert [porter_stem(w) for w in ("is", "as")] == ["is", "as"]

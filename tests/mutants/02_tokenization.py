@@ -57,6 +57,39 @@ def tokenize(text):
     return re.findall(r"\w+(?:['-]\w+)?|[^\w\s]", text.lower())
 
 
+@mutant("lowercases A-Z only (É, Ä and Ö stay capitals)")
+def tokenize(text):
+    import string
+
+    text = text.translate(str.maketrans(string.ascii_uppercase, string.ascii_lowercase))
+    return re.findall(r"\w+(?:['-]\w+)*|[^\w\s]", text)
+
+
+@mutant("str.casefold instead of str.lower (ß becomes ss)")
+def tokenize(text):
+    return re.findall(r"\w+(?:['-]\w+)*|[^\w\s]", text.casefold())
+
+
+@mutant("returns a tuple instead of a list")
+def tokenize(text):
+    return tuple(re.findall(r"\w+(?:['-]\w+)*|[^\w\s]", text.lower()))
+
+
+@mutant("splits first, lowercases each token afterwards (İ lowercases to i plus a combining dot)")
+def tokenize(text):
+    return [t.lower() for t in re.findall(r"\w+(?:['-]\w+)*|[^\w\s]", text)]
+
+
+@mutant("the typographic apostrophe and the en dash join words too")
+def tokenize(text):
+    return re.findall(r"\w+(?:['’–-]\w+)*|[^\w\s]", text.lower())
+
+
+@mutant("only ASCII whitespace separates (a no-break space becomes a token)")
+def tokenize(text):
+    return re.findall(r"\w+(?:['-]\w+)*|[^\w \t\n\r\f\v]", text.lower())
+
+
 @mutant("notebook 01's tokenizer: split on whitespace, strip punctuation at the edges")
 def tokenize(text):
     from utils.text import tokenize as plain
@@ -200,6 +233,12 @@ def ends_double_consonant(stem):
 @mutant("tests the first letter of the pair for a consonant (yy)")
 def ends_double_consonant(stem):
     return len(stem) >= 2 and stem[-1] == stem[-2] and is_consonant(stem, len(stem) - 2)
+
+
+@mutant("both letters of the pair must be consonants (the paper's words read literally: never true of yy)")
+def ends_double_consonant(stem):
+    n = len(stem)
+    return n >= 2 and stem[-1] == stem[-2] and is_consonant(stem, n - 1) and is_consonant(stem, n - 2)
 
 
 @alternative("regex for a doubled letter, then the consonant test")
@@ -431,6 +470,16 @@ def step2(word):
         if word.endswith(suffix):
             stem = word[:-len(suffix)]
             return stem + replacement if measure(stem) > 0 else word
+    return word
+
+
+@mutant("after a failed condition, tries the next shorter suffix (rization -> rizate)")
+def step2(word):
+    for suffix, replacement in sorted(STEP2_RULES, key=lambda rule: -len(rule[0])):
+        if word.endswith(suffix):
+            stem = word[:-len(suffix)]
+            if measure(stem) > 0:
+                return stem + replacement
     return word
 
 
@@ -787,6 +836,37 @@ def learn_bpe(word_counts, n_merges):
     return merges
 
 
+@mutant("consumes word_counts (pops every word while building the symbol tuples)")
+def learn_bpe(word_counts, n_merges):
+    words = {}
+    while word_counts:
+        w, c = word_counts.popitem()
+        words[(*w[:-1], w[-1] + "</w>")] = c
+    merges = []
+    for _ in range(n_merges):
+        pairs = Counter()
+        for symbols, count in words.items():
+            for pair in zip(symbols, symbols[1:], strict=False):
+                pairs[pair] += count
+        if not pairs:
+            break
+        best = min(pairs, key=lambda p: (-pairs[p], p))
+        merges.append(best)
+        new = {}
+        for symbols, count in words.items():
+            out, i = [], 0
+            while i < len(symbols):
+                if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                    out.append(symbols[i] + symbols[i + 1])
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            new[tuple(out)] = new.get(tuple(out), 0) + count
+        words = new
+    return merges
+
+
 @mutant("pairs not weighted by the word counts")
 def learn_bpe(word_counts, n_merges):
     words = {(*w[:-1], w[-1] + "</w>"): c for w, c in word_counts.items()}
@@ -916,6 +996,34 @@ def learn_bpe(word_counts, n_merges):
     return merges
 
 
+@alternative("merges as two-item lists [left, right] (the text accepts them)")
+def learn_bpe(word_counts, n_merges):
+    words = {(*w[:-1], w[-1] + "</w>"): c for w, c in word_counts.items()}
+    merges = []
+    for _ in range(n_merges):
+        pairs = Counter()
+        for symbols, count in words.items():
+            for pair in zip(symbols, symbols[1:], strict=False):
+                pairs[pair] += count
+        if not pairs:
+            break
+        best = min(pairs, key=lambda p: (-pairs[p], p))
+        merges.append(list(best))
+        new = {}
+        for symbols, count in words.items():
+            out, i = [], 0
+            while i < len(symbols):
+                if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
+                    out.append(symbols[i] + symbols[i + 1])
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            new[tuple(out)] = new.get(tuple(out), 0) + count
+        words = new
+    return merges
+
+
 @alternative("lists of symbols per word, kept in place, merged with a left-to-right scan")
 def learn_bpe(word_counts, n_merges):
     words = [([*w[:-1], w[-1] + "</w>"], c) for w, c in word_counts.items()]
@@ -1031,6 +1139,39 @@ def bpe_segment(word, merges):
                 i += 1
         symbols = out
     return symbols
+
+
+@mutant("consumes the merges (pops them off the front of the caller's list)")
+def bpe_segment(word, merges):
+    symbols = [*word[:-1], word[-1] + "</w>"]
+    while merges:
+        left, right = merges.pop(0)
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and symbols[i] == left and symbols[i + 1] == right:
+                out.append(left + right)
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return symbols
+
+
+@alternative("returns a tuple of symbols (the text accepts it)")
+def bpe_segment(word, merges):
+    symbols = [*word[:-1], word[-1] + "</w>"]
+    for left, right in merges:
+        out, i = [], 0
+        while i < len(symbols):
+            if i + 1 < len(symbols) and symbols[i] == left and symbols[i + 1] == right:
+                out.append(left + right)
+                i += 2
+            else:
+                out.append(symbols[i])
+                i += 1
+        symbols = out
+    return tuple(symbols)
 
 
 @alternative("GPT-2's loop: merge the earliest-learned pair present, again and again")
