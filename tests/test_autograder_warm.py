@@ -5,6 +5,7 @@ Each test runs where bubblewrap works (sandboxed) and without the sandbox, as gr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -127,8 +128,7 @@ def test_a_warm_kernel_that_died_is_replaced(launch: Launch, tmp_path: Path) -> 
         pool.warm()
         waiting = pool._next
         assert waiting is not None
-        psutil.Process(waiting.km.provisioner.process.pid).kill()
-        waiting.km.provisioner.process.wait()
+        _kill_and_wait(waiting.km.provisioner.process)
         outputs, report = _run(pool, launch, tmp_path / "carol", "print(6 * 7)")
         assert outputs == ["42\n"] and report["status"] == "ok" and report["warm"], (outputs, report)
         assert pool.replaced == 1
@@ -142,9 +142,21 @@ class _Dying(KernelPool):
 
     def take(self) -> WarmKernel:
         kernel = super().take()
-        psutil.Process(kernel.km.provisioner.process.pid).kill()
-        kernel.km.provisioner.process.wait()
+        _kill_and_wait(kernel.km.provisioner.process)
         return kernel
+
+
+def _kill_and_wait(process: Any) -> None:
+    """Kill a kernel's process and wait until it and everything under it (the sandbox's
+    processes) are gone, so no kernel can still answer."""
+    root = psutil.Process(process.pid)
+    tree = [root, *root.children(recursive=True)]
+    for proc in tree:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    process.wait()
+    gone, alive = psutil.wait_procs(tree, timeout=30)
+    assert not alive, alive
 
 
 @pytest.mark.slow
