@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: demo lab test lint venv constraints system-deps clean
+.PHONY: demo lab hub hub-deps test lint venv constraints system-deps clean
 
 venv: $(STAMP)
 
@@ -30,6 +30,22 @@ demo: $(STAMP)  ## Scenes gallery + statistics, then release and grade a small d
 lab: $(STAMP)  ## open JupyterLab on the student notebooks, with Validate and the formgrader configured
 	PATH="$(abspath $(BIN)):$$PATH" JUPYTER_CONFIG_PATH="$(CURDIR)/autograder/lab$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
 	  $(BIN)/jupyter lab --notebook-dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks $(LAB_ARGS)
+
+# The local JupyterHub class (autograder/hub/): its proxy, configurable-http-proxy, is pinned in
+# autograder/hub/package-lock.json and installed there by npm (never globally); it needs Node.js
+# >= 20. Options: make hub HUB_ARGS="--port 8000 --students 4 --no-sandbox --checks-only".
+HUB_DIR   := autograder/hub
+HUB_STAMP := $(HUB_DIR)/node_modules/.installed
+
+hub-deps: $(HUB_STAMP)  ## the hub's proxy, from the npm registry into autograder/hub/node_modules
+
+$(HUB_STAMP): $(HUB_DIR)/package.json $(HUB_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "make hub needs Node.js >= 20 with npm (https://nodejs.org; Debian 12's own nodejs is 18, too old)"; exit 1; }
+	npm ci --prefix $(HUB_DIR) --no-audit --no-fund --loglevel=error
+	touch $(HUB_STAMP)
+
+hub: $(STAMP) $(HUB_STAMP)  ## a local JupyterHub class on loopback: instructor + students, formgrader, exchange
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m autograder.hub $(HUB_ARGS)
 
 lint: $(STAMP)  ## ruff on the code, the tests and the notebooks' paired sources
 	$(BIN)/ruff check .

@@ -90,8 +90,8 @@ def _check_name(notebook: str, grade_id: str, single: bool) -> str:
     return grade_id if single else f"{notebook}/{grade_id}"
 
 
-def prepare(course: Course, assignment: str, options: GradeOptions) -> SolutionRun:
-    """Snapshot the source, register it in the gradebook, and make (or reuse) the expected run."""
+def register(course: Course, assignment: str) -> Path:
+    """Snapshot the source and register it in the gradebook (again only when it changed)."""
     source = course.work / "source" / assignment
     stamp = course.work / "source" / f".{assignment}.sha256"
     digest = file_digest([p for p in (course.solutions / assignment).rglob("*") if p.is_file()])
@@ -102,6 +102,12 @@ def prepare(course: Course, assignment: str, options: GradeOptions) -> SolutionR
         if not result["success"]:
             raise RuntimeError(f"nbgrader could not register {assignment}:\n{result.get('error')}")
         stamp.write_text(digest)
+    return source
+
+
+def prepare(course: Course, assignment: str, options: GradeOptions) -> SolutionRun:
+    """Snapshot the source, register it in the gradebook, and make (or reuse) the expected run."""
+    source = register(course, assignment)
     env = kernel_env(course, options.device, options.threads)
     return solution_run(course, assignment, source, options.device, env,
                         deadline=options.deadline or 3600)

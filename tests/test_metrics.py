@@ -127,3 +127,41 @@ def test_metrics_table_has_one_row_per_method():
     table = metrics_table(rows, keys=("t2i_R@1", "rsum"))
     assert list(table.index) == ["random", "perfect"]
     assert table.loc["perfect", "t2i_R@1"] == 100.0
+
+
+def test_paired_bootstrap_matches_a_direct_resample():
+    from utils.metrics import paired_bootstrap
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(6), [1, 3, 2, 5, 1, 4])
+    a, b = rng.random(len(groups)), rng.random(len(groups))
+    out = paired_bootstrap({"a": a, "b": b}, groups, n_resamples=7, seed=3)
+    draws = np.random.default_rng(3).integers(0, 6, size=(7, 6))
+    for r, drawn in enumerate(draws):  # concatenate the queries of the drawn groups, then average
+        rows = np.concatenate([np.flatnonzero(groups == g) for g in drawn])
+        assert out["a"][r] == pytest.approx(a[rows].mean())
+        assert out["b"][r] == pytest.approx(b[rows].mean())
+
+
+def test_paired_bootstrap_pairs_the_methods_and_groups_the_queries():
+    from utils.metrics import paired_bootstrap
+
+    rng = np.random.default_rng(1)
+    hits = (rng.random(4000) < 0.3).astype(float)
+    one = paired_bootstrap({"x": hits, "same": hits.copy()}, np.arange(4000), n_resamples=2000, seed=0)
+    np.testing.assert_array_equal(one["x"], one["same"])  # same draws: a method minus itself is exactly 0
+    binomial = np.sqrt(hits.mean() * (1 - hits.mean()) / 4000)
+    assert one["x"].std() == pytest.approx(binomial, rel=0.1)  # one query per group: the binomial error
+    # five identical queries per group are one observation, not five: the error grows by sqrt(5)
+    grouped = paired_bootstrap({"x": np.repeat(hits[:800], 5)}, np.repeat(np.arange(800), 5), n_resamples=2000)
+    independent = np.sqrt(hits[:800].mean() * (1 - hits[:800].mean()) / 4000)
+    assert grouped["x"].std() / independent == pytest.approx(np.sqrt(5), rel=0.1)
+
+
+def test_paired_bootstrap_rejects_mismatched_shapes():
+    from utils.metrics import paired_bootstrap
+
+    with pytest.raises(ValueError, match="shape"):
+        paired_bootstrap({"a": np.zeros(3)}, np.arange(4))
+    with pytest.raises(ValueError, match="integer"):
+        paired_bootstrap({"a": np.zeros(3)}, np.zeros(3))

@@ -161,3 +161,33 @@ def test_dual_scorer_gradients_skip_padding_and_reach_the_cnn() -> None:
     assert model.embedding.weight.grad[0].abs().sum() == 0
     assert model.embedding.weight.grad[[2, 5, 7]].abs().sum() > 0
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.cnn.parameters())
+
+
+def expected_candidate_loss(F_table: torch.Tensor, joint: torch.Tensor, k: int) -> torch.Tensor:
+    """Exact expected -log P(true | candidates) over lists of k: the true object from P(X|y), k-1 from P(X)."""
+    import itertools
+
+    p_x = joint.sum(1)
+    loss = torch.zeros((), dtype=joint.dtype)
+    n_x = joint.shape[0]
+    for x, y in itertools.product(range(n_x), range(joint.shape[1])):
+        for others in itertools.product(range(n_x), repeat=k - 1):
+            weight = joint[x, y] * torch.prod(p_x[list(others)])
+            scores = F_table[[x, *others], y]
+            loss = loss - weight * torch.log_softmax(scores, dim=0)[0]
+    return loss
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_softmax_over_candidates_is_minimised_at_pmi_plus_a_constant_per_caption(k: int) -> None:
+    """Section 6's claim, exactly: distractors drawn from P(X), the optimum is PMI(x, y) + c(y), for any K."""
+    gen = torch.Generator().manual_seed(k)
+    joint = torch.rand(4, 3, generator=gen, dtype=torch.float64) + 0.05
+    joint /= joint.sum()
+    pmi = torch.log(joint / joint.sum(1, keepdim=True) / joint.sum(0, keepdim=True))
+    at_pmi = (pmi + torch.tensor([0.3, -1.0, 2.0], dtype=torch.float64)).requires_grad_(True)
+    (grad,) = torch.autograd.grad(expected_candidate_loss(at_pmi, joint, k), at_pmi)
+    assert grad.abs().max() < 1e-12
+    not_pmi = torch.log(joint / joint.sum(0, keepdim=True)).requires_grad_(True)  # log P(x | y): not the optimum
+    (grad,) = torch.autograd.grad(expected_candidate_loss(not_pmi, joint, k), not_pmi)
+    assert grad.abs().max() > 1e-3

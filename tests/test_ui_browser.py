@@ -1,23 +1,19 @@
 """The student's and the TA's clicks in a real browser: Validate in JupyterLab, then the formgrader.
 
-One smoke test, Playwright driving the system's Chromium (Playwright's own browser download is
-not available offline; `make system-deps` installs Debian's `chromium`; set COURSE_CHROMIUM to
-another binary to use that one). Everything the HTTP API can show is asserted cheaply in test_ui_lab.py; this
-test covers what only clicks show. On a failure it saves a screenshot and says where.
+One smoke test, Playwright driving the system's Chromium (`ui_browser.py`). Everything the
+HTTP API can show is asserted cheaply in test_ui_lab.py; this test covers what only clicks
+show. On a failure it saves a screenshot and says where.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
 import pytest
+from ui_browser import CHROMIUM_FLAGS, Steps, chromium_or_skip
 from ui_lab import EXCHANGE_MISSING, LabServer, copy_course, cpu_seconds, start_lab
 
 from autograder.course import Course
@@ -26,32 +22,13 @@ from autograder.demo import solution_sources
 ASSIGNMENT = "01_streetlight"
 RELEASE = f"notebooks/{ASSIGNMENT}/streetlight.ipynb"
 SOLUTION = f"solutions/{ASSIGNMENT}/streetlight.ipynb"
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 VALIDATE_TIMEOUT_MS = 240_000  # a whole notebook runs on the server; a loaded 2-core CI is slow
-
-
-def find_chromium() -> str | None:
-    """The Chromium to drive: $COURSE_CHROMIUM if set, else the first usual name on PATH."""
-    if "COURSE_CHROMIUM" in os.environ:
-        path = os.environ["COURSE_CHROMIUM"]
-        return path if path and os.access(path, os.X_OK) else None
-    return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
     """The browser binary, or a skip that says why there is none."""
-    pytest.importorskip("playwright.sync_api", reason="playwright (pip) is not installed")
-    path = find_chromium()
-    if path is None:
-        where = (f"COURSE_CHROMIUM={os.environ['COURSE_CHROMIUM']!r} is not an executable"
-                 if "COURSE_CHROMIUM" in os.environ
-                 else f"none of {', '.join(CHROMIUM_NAMES)} is on PATH")
-        pytest.skip(f"no Chromium for the browser test ({where}); install it with "
-                    "`make system-deps` (Debian's chromium) or point COURSE_CHROMIUM at one")
-    return path
+    return chromium_or_skip()
 
 
 @pytest.fixture
@@ -60,32 +37,6 @@ def lab(tmp_path: Path) -> Iterator[LabServer]:
     server = start_lab(copy_course(tmp_path / "course"), tmp_path / "home", tmp_path / "lab.log")
     yield server
     server.stop()
-
-
-class Steps:
-    """Named steps; a failing one leaves a screenshot under the test's tmp dir and says where."""
-
-    def __init__(self, page, folder: Path, log: Path) -> None:  # page: playwright's Page
-        self.page, self.folder, self.log = page, folder, log
-        self.times: dict[str, float] = {}
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        """Run one step; time it; on failure screenshot the page and name the file."""
-        start = time.monotonic()
-        try:
-            yield
-        except Exception as error:
-            slug = re.sub(r"\W+", "-", name)
-            shot = self.folder / f"failed-{len(self.times):02d}-{slug}.png"
-            try:
-                self.page.screenshot(path=str(shot), full_page=True)
-                saved = f"screenshot: {shot}"
-            except Exception as shot_error:  # the page itself may be gone
-                saved = f"no screenshot ({shot_error})"
-            raise AssertionError(f"browser step {name!r} failed: {error}\n{saved}\n"
-                                 f"server log: {self.log}\nsteps done: {self.times}") from error
-        self.times[name] = round(time.monotonic() - start, 1)
 
 
 def cell(page, index: int):

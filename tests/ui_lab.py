@@ -31,7 +31,8 @@ from utils import scenes
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE_FILES = ("Makefile", "pyproject.toml", "autograder", "utils", "notebooks", "solutions")
-SKIP_COPY = shutil.ignore_patterns("work", "__pycache__", ".ipynb_checkpoints", "results")
+SKIP_COPY = shutil.ignore_patterns("work", "__pycache__", ".ipynb_checkpoints", "results",
+                                   "node_modules")
 CONFIG_MISSING = "No nbgrader_config.py file found"
 EXCHANGE_ERROR = "Unwritable directory"  # nbgrader's log when the exchange folder is missing
 EXCHANGE_MISSING = "exchange directory at"  # the formgrader page's warning then

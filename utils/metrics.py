@@ -165,6 +165,45 @@ def retrieval_metrics(
     return out
 
 
+def paired_bootstrap(
+    per_query: dict[str, np.ndarray],
+    query_group: np.ndarray | list[int],
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """Means of per-query values over resamples of the query GROUPS (e.g. images), the same draws for every method.
+
+    `per_query[name]` holds one value per query (e.g. 100 * `text_to_image_ranks(S, ci).recall(10)`,
+    one per caption); `query_group[q]` is the group of query q (for text->image queries, the image
+    the caption describes, so an image's five captions are resampled together; for image->text
+    queries, `arange(n_images)`). Each resample draws as many groups as there are, with
+    replacement, and averages the values of the queries of the drawn groups (a group drawn twice
+    counts twice). Returns `{name: (n_resamples,) array of resampled means}`. Because every method
+    sees the same draws, `out[a] - out[b]` is the paired bootstrap distribution of the difference
+    between two methods evaluated on the same queries: its standard deviation is the standard error
+    of the difference. The gallery (the candidates each query is ranked against) is not resampled.
+    """
+    groups = np.asarray(query_group)
+    if groups.ndim != 1 or not np.issubdtype(groups.dtype, np.integer):
+        raise ValueError(f"query_group must be a 1-d integer array, got dtype {groups.dtype}, shape {groups.shape}")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be >= 1, got {n_resamples}")
+    names, ids = np.unique(groups, return_inverse=True)
+    values = {}
+    for name, v in per_query.items():
+        v = np.asarray(v, dtype=np.float64)
+        if v.shape != groups.shape:
+            raise ValueError(f"per_query[{name!r}] has shape {v.shape}, query_group has shape {groups.shape}")
+        values[name] = v
+    n_groups = len(names)
+    draws = np.random.default_rng(seed).integers(0, n_groups, size=(n_resamples, n_groups))
+    times = np.zeros((n_resamples, n_groups))  # how often each group is drawn in each resample
+    np.add.at(times, (np.arange(n_resamples)[:, None], draws), 1.0)
+    size = np.bincount(ids, minlength=n_groups).astype(np.float64)  # queries per group
+    total = times @ size
+    return {name: times @ np.bincount(ids, weights=v, minlength=n_groups) / total for name, v in values.items()}
+
+
 def metrics_table(rows: dict[str, dict[str, float]], keys: tuple[str, ...] | None = None):
     """A pandas DataFrame with one row per method (e.g. rule / colour bins / random)."""
     import pandas as pd

@@ -74,7 +74,9 @@ def fit(
             total += float(loss.detach())
             count += 1
             bar.update(1)
-            bar.set_postfix(epoch=epoch, loss=f"{total / count:.4f}")
+            # refresh=False: the bar redraws at its own pace (every 0.1 s), not at every step; a
+            # redraw per step cost notebook 05's kernel about 0.3 s of CPU per 1,000 steps in Jupyter
+            bar.set_postfix(epoch=epoch, loss=f"{total / count:.4f}", refresh=False)
         row = {"epoch": float(epoch), "loss": total / max(count, 1),
                "seconds": time.perf_counter() - start}
         if evaluate is not None:

@@ -25,18 +25,21 @@
 # candidates. Turn it around and you get $P(Y \mid X)$: the right caption among distractor
 # captions, given the image. The two are **not** the same thing (the word "play" says little
 # about which object you will see; a guitar says a lot about the word "play"), yet Bayes ties them
-# together. And one practical warning from the lecture: *shuffle the candidates, or else* — if the
-# true image always sits in the same place, a model can learn the place instead of the image.
+# together, and what a scorer trained with either one learns is the same symmetric quantity, the
+# pointwise mutual information (PMI), up to a constant per query. One slide of the lecture is only
+# a title, "Shuffle these, or else?"; we read it as a warning that a model can learn *where* the
+# true image sits instead of *which* image it is, and measure that.
 #
 # **Learning objectives.** After this notebook you can
 # 1. compute $P(X \mid Y)$, $P(Y \mid X)$, $P(X)$, $P(Y)$ from (object, word) pairs, verify Bayes' rule on them, and read the asymmetry on real captions;
 # 2. build candidate lists (true image + distractors) correctly: no repeats, the target's position uniform;
 # 3. write both conditional losses as vectorised, masked cross-entropy over candidates;
 # 4. build a dual scorer (word embeddings + a small CNN, scaled cosine) and train it with either loss;
-# 5. show with a measurement why a slot-aware model must see shuffled candidates, and how the number and the hardness of distractors change what a model learns.
+# 5. show with a measurement why a slot-aware model must see shuffled candidates, and how the number and the hardness of distractors change what a model learns;
+# 6. show that the softmax over candidates learns PMI up to a constant per query, read the distractor sweep through the InfoNCE bound $I(X;Y) \ge \log K - \mathcal{L}$, and compare it with hinge ranking losses (VSE, VSE++).
 #
-# **Time:** about 90 minutes. **Runs** in one to two minutes on a laptop CPU (ten small models
-# are trained, four epochs each); on a GPU in seconds.
+# **Time:** about 100 minutes. **Runs** in one to two minutes on a laptop CPU (twelve small
+# models are trained, four epochs each); on a GPU in seconds.
 #
 # | exercise | what you write | points |
 # |---|---|---|
@@ -95,8 +98,10 @@ WIDTH = 16            # channels of the CNN's first layer
 SCALE = 10.0          # score = SCALE * cosine
 LR = 1e-2             # Adam's learning rate
 N_DISTRACTORS = 7     # distractors per query (8 candidates)
-SWEEP = (1, 3, 7, 15, 31)  # distractor counts compared in section 9
+SWEEP = (1, 3, 7, 15, 31)  # distractor counts compared in section 11
 EPOCHS = 4            # passes over the 8,000 training images, per model
+MARGIN = 0.2          # the hinge losses' margin on the cosine (section 12; VSE++'s default)
+LOSS_COMPARISON = True  # section 12's three models (softmax vs hinges); False skips them and their rungs
 if utils.is_grading():  # the grader checks the exercises, not the training: one epoch per model
     EPOCHS = 1
 
@@ -141,6 +146,17 @@ plt.show()
 #
 # Text→image retrieval ranks images for a caption: it needs $P(X \mid Y)$. Image→text
 # retrieval ranks captions for an image: $P(Y \mid X)$.
+#
+# The lecture asks of $P(X|Y)$ and $P(Y|X)$: "Are these expressions symmetric?", and notes that
+# they are symmetric iff $P(a|b)=P(b|a)$ for all $a, b$. When is that? Divide the two sides of Bayes' rule: for every pair that occurs,
+#
+# $$\frac{P(Y{=}y \mid X{=}x)}{P(X{=}x \mid Y{=}y)} = \frac{P(Y{=}y)}{P(X{=}x)},$$
+#
+# so the two conditionals are equal exactly when the **marginals are equal**, $P(x) = P(y)$ for
+# every co-occurring object and word. They rarely are: with the lecture's pairs,
+# $P(\text{"play"}) = 0.5$ and $P(\text{guitar}) = 0.25$, hence the factor 2 between 1 and 0.5.
+# Section 6 shows what *is* symmetric: the pointwise mutual information
+# $\mathrm{PMI}(x, y) = \log \frac{P(x, y)}{P(x)\,P(y)}$, and it is what both losses learn.
 
 # %% [markdown]
 # ## 3. Exercise 1 — the four tables (3 points)
@@ -149,13 +165,14 @@ plt.show()
 # * `pairs`: a list of `(x, y)` tuples of strings, `x` the object and `y` the word. Every pair
 #   is one observation: a pair that occurs twice counts twice. The same string may occur as an
 #   object and as a word; they are different things (count objects and words separately).
-# * returns a dict with exactly four keys, each a table of Python floats:
+# * returns a dict with exactly four keys, each a table of probabilities (numbers, compared to
+#   within $10^{-12}$: compute them in double precision, Python `float` or NumPy `float64`):
 #   * `"P(X)"`: `{x: P(X=x)}` for every object `x` in the pairs;
 #   * `"P(Y)"`: `{y: P(Y=y)}` for every word `y`;
 #   * `"P(X|Y)"`: `{y: {x: P(X=x | Y=y)}}` — the outer key is what we **condition on**, the word;
 #   * `"P(Y|X)"`: `{x: {y: P(Y=y | X=x)}}` — the outer key is the object.
 # * The tables are **complete**: every inner dict has a key for every object (resp. every word)
-#   in the pairs, with `0.0` where the two never occur together.
+#   in the pairs, with 0 where the two never occur together.
 # * No pairs at all: four empty dicts.
 #
 # So `P = conditionals_from_pairs(pairs)` gives `P["P(X|Y)"]["play"]["guitar"]` $= P(\text{guitar} \mid \text{"play"})$.
@@ -190,7 +207,7 @@ checks.check_value(P["P(Y|X)"]["guitar"]["play"], 1.0,
 checks.check_value(P["P(X)"]["dog"], 0.5, name="P(dog): 2 of the 4 pairs")
 checks.check_value(P["P(Y)"]["play"], 0.5, name='P("play"): 2 of the 4 pairs')
 checks.check_value(P["P(X|Y)"].get("play", {}).get("dog", "missing"), 0.0,
-                   name='P(dog | "play"), which must be in the table as 0.0 (the tables are complete)')
+                   name='P(dog | "play"), which must be in the table as 0 (the tables are complete)')
 for x in P["P(X)"]:       # Bayes, for every object and word: P(X|Y) P(Y) = P(Y|X) P(X)
     for y in P["P(Y)"]:
         checks.check_value(P["P(X|Y)"][y][x] * P["P(Y)"][y], P["P(Y|X)"][x][y] * P["P(X)"][x],
@@ -224,9 +241,9 @@ compare_with_solution("conditionals_from_pairs", conditionals_from_pairs, cases,
 #
 # Now count Scenes. Which object does a caption mean when it says "play"? For every training
 # caption and every verb it uses (every form maps to its base: plays, playing, played → play; the
-# noun phrase "flying disc" is a frisbee, not a verb) we make one pair with **every** object class
-# in its image — the caption does not say which object the verb belongs to, just as in the
-# lecture's counts.
+# noun phrase *flying disc* is a frisbee, not a verb) we make one pair with **every** object class
+# in its image: the caption does not say which object the verb belongs to. (The lecture's four
+# pairs have one object each, so there the question does not arise.)
 
 # %%
 with utils.skip_until_done():
@@ -250,6 +267,13 @@ with utils.skip_until_done():
     joint = P_scenes["P(X|Y)"]["play"]["guitar"] * P_scenes["P(Y)"]["play"]
     print(f'Bayes: P(guitar|play) P(play) = {joint:.4f} = '
           f'P(play|guitar) P(guitar) = {P_scenes["P(Y|X)"]["guitar"]["play"] * P_scenes["P(X)"]["guitar"]:.4f}')
+    print(f'the ratio P(play|guitar) / P(guitar|play) = '
+          f'{P_scenes["P(Y|X)"]["guitar"]["play"] / P_scenes["P(X|Y)"]["play"]["guitar"]:.3f} '
+          f'= P(play) / P(guitar) = {P_scenes["P(Y)"]["play"] / P_scenes["P(X)"]["guitar"]:.3f}')
+    guitar_verbs = sorted(((p, y) for y, p in P_scenes["P(Y|X)"]["guitar"].items() if p > 0), reverse=True)
+    print("P(verb | guitar): " + ", ".join(f"{y} {p:.3f}" for p, y in guitar_verbs[:3]) +
+          f"; the other {len(guitar_verbs) - 3} verbs together {sum(p for p, _ in guitar_verbs[3:]):.3f} (" +
+          ", ".join(f"{y} {p:.3f}" for p, y in guitar_verbs[3:6]) + ", ...)")
 
     fig, axes = plt.subplots(1, 2, figsize=(13, 3.8), sharey=True)
     for ax, values, title in ((axes[0], x_given_play, 'P(object | "play"): which object does "play" mean?'),
@@ -267,16 +291,20 @@ with utils.skip_until_done():
     plt.show()
 
 # %% [markdown]
-# **What the counts say.** The lecture's asymmetry holds on real counts, with real-world noise.
-# $P(\text{"play"} \mid \text{guitar}) = 0.43$: of the verbs in a guitar image's captions, "play"
-# is by far the most frequent (then "lie" 0.21 and "rest" 0.20, the only other things a guitar
-# does here). But $P(\text{guitar} \mid \text{"play"}) = 0.10$: "play" is shared by six objects
-# (cat, drum, ball, dog, frisbee, guitar), each with 0.10–0.13, and it leaks a little onto every
-# object that happens to be in the same image (trees, planes, birds), because a caption does not
-# say which object its verb belongs to. The lecture's clean 1 and 0.5 become 0.43 and 0.10 here,
-# not because Bayes fails (it holds to the last digit) but because captions describe a guitar in
-# other ways too (0.43 < 1) and "play" has six objects here, not two (0.10 < 0.5). A retrieval
-# model that learns $P(X \mid Y)$ faces exactly this: a "play" query cannot single out one object.
+# **What the counts say.** The asymmetry of the lecture's example holds on real counts, with
+# real-world noise. $P(\text{"play"} \mid \text{guitar}) = 0.43$: of the verbs in a guitar image's
+# captions, "play" is by far the most frequent, then "lie" (0.21) and "rest" (0.20), the two other
+# verbs the grammar gives a guitar. The remaining 0.15 is spread over 15 other verbs ("stand"
+# 0.03, "fly" 0.03, "sit" 0.02, ...): verbs of the *other* objects in a guitar's image, paired
+# with the guitar because a caption does not say which object its verb belongs to. And
+# $P(\text{guitar} \mid \text{"play"}) = 0.10$: "play" is shared by six objects (cat, drum, ball,
+# dog, frisbee, guitar), each with 0.10–0.13, and leaks a little onto every object that happens
+# to be in the same image (trees, planes, birds). The clean 1 and 0.5 of the lecture's four pairs
+# become 0.43 and 0.10 here, not because Bayes fails (it holds to the last digit, and the ratio of
+# the two conditionals is exactly $P(\text{"play"}) / P(\text{guitar})$) but because captions
+# describe a guitar in other ways too (0.43 < 1) and "play" has six objects here, not two
+# (0.10 < 0.5). A retrieval model that learns $P(X \mid Y)$ faces exactly this: a "play" query
+# cannot single out one object.
 
 # %% [markdown]
 # ## 4. Learning $F$ discriminatively: candidates (Exercise 2, 4 points)
@@ -287,10 +315,17 @@ with utils.skip_until_done():
 #
 # $$P(X = x^+ \mid Y = y) = \frac{e^{F(x^+, y)}}{e^{F(x^+, y)} + \sum_{k=1}^n e^{F(x_k^-, y)}}.$$
 #
-# Training maximises it: cross-entropy with the true image as the "class". The candidate list
-# must be built with care: the true image must not reappear as a distractor (the model would be
-# punished for scoring it high), no distractor twice, and — the lecture's warning — **"shuffle
-# these, or else?"** the true image must not always sit in the same slot.
+# Training maximises it: cross-entropy with the true image as the "class", as in the lecture's
+# recipe: "for each training caption, batch it with true image and distractor images, then use
+# cross entropy". The candidate list must be built with care: the true image must not reappear
+# as a distractor (the model would be punished for scoring it high), and no distractor twice.
+#
+# The lecture's next slide is a title and nothing else: "Shuffle these, or else?". It does not say
+# what to shuffle. *Our reading*, which section 9 measures: the true image must not always sit in
+# the same **slot** of the list, or a model that can see the slot learns the slot. Another reading
+# is just as sensible: shuffle the training data, so that each caption meets **fresh
+# distractors** every epoch instead of the same few images. Our training does that too (new pools
+# every epoch, distractors redrawn at every step); this exercise builds the lists for the first.
 #
 # **Write** `sample_candidates(n_images, caption_image, n_distractors, shuffle, rng)`:
 # * `n_images`: the images are `0 .. n_images - 1`; `caption_image`: `(m,)` ints (array or list), the
@@ -430,8 +465,30 @@ cases = {
                     "shuffle": True, "seed": 10},
     "too many distractors: ValueError": {"n_images": 4, "caption_image": [0, 1], "n_distractors": 4,
                                          "shuffle": False, "seed": 11},
+    "negative n_distractors: ValueError": {"n_images": 6, "caption_image": [1, 2], "n_distractors": -1,
+                                           "shuffle": False, "seed": 15},
+    "many distractors: the n smallest keys in increasing key order": {
+        "n_images": 400, "caption_image": truth % 400, "n_distractors": 300, "shuffle": True, "seed": 14},
 }
 compare_with_solution("sample_candidates", sample_candidates, cases, run=with_seed, exact=True)
+
+
+def draws_after(fn, n_images, caption_image, n_distractors, shuffle, seed):
+    """The generator's next three draws after the call: they reveal which draws the call made."""
+    rng = np.random.default_rng(seed)
+    fn(n_images, caption_image, n_distractors, shuffle, rng)
+    return rng.random(3)
+
+
+cases = {
+    "no shuffle: no call to the generator after the keys (its state after the call)": {
+        "n_images": 30, "caption_image": truth % 30, "n_distractors": 4, "shuffle": False, "seed": 12},
+    "shuffled: the keys, then one target draw (the generator's state after the call)": {
+        "n_images": 30, "caption_image": truth % 30, "n_distractors": 4, "shuffle": True, "seed": 13},
+    "no distractors: the keys are still drawn (the generator's state after the call)": {
+        "n_images": 5, "caption_image": [4, 1], "n_distractors": 0, "shuffle": False, "seed": 16},
+}
+compare_with_solution("sample_candidates", sample_candidates, cases, run=draws_after, exact=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -465,13 +522,20 @@ with utils.skip_until_done():
 # The same layout serves both ways of building candidates used below: a **pool** (a batch of
 # images and one caption each, the mask picking each query's candidates from the pool) and
 # **slots** (a `(K, M)` matrix whose row $k$ is the $k$-th candidate of every caption, from
-# `sample_candidates`). With no mask and a square matrix, the sum of the two losses is the
-# symmetric loss CLIP trains with (notebook 07).
+# `sample_candidates`). With no mask and a square matrix, the **mean** of the two losses,
+# $(\mathcal{L}_{X|Y} + \mathcal{L}_{Y|X}) / 2$, is the symmetric loss CLIP trains with (notebook
+# 07), where the scores are cosines times a *learned* factor $e^t$ (a learned temperature); here
+# the scale $s$ is fixed.
 #
-# **Pitfalls.** Padding must get probability exactly 0: replace masked scores by $-\infty$
-# (`scores.masked_fill(~mask, float("-inf"))`) — multiplying by the mask makes them 0, and
-# $e^0 = 1$ still counts. Scores can be large: use `torch.log_softmax` / `torch.logsumexp`,
-# never `torch.log(torch.softmax(...))` or a hand-made `exp`, which overflow.
+# **Pitfalls.** Padding must get probability **exactly 0**, whatever the scores: replace masked
+# scores by $-\infty$ (`scores.masked_fill(~mask, float("-inf"))`). Multiplying by the mask makes
+# them 0, and $e^0 = 1$ still counts; a large finite fill such as $-10^9$ is not $-\infty$ either:
+# when every score lies below it (scores are any real numbers, $-2 \cdot 10^9$ included), the
+# padding takes the probability. Scores can also be far apart: use `torch.log_softmax` /
+# `torch.logsumexp`. `torch.log(torch.softmax(...))` does not overflow (the softmax subtracts the
+# maximum first) but **underflows**: in float32 a candidate about 104 below the best gets
+# $p = 0$, and $\log 0 = -\infty$, an infinite loss. A hand-made `torch.exp(scores)` overflows:
+# $e^{1000}$ is `inf` in float32, and `inf / inf` is NaN.
 
 # %% [markdown]
 # ### Exercise 3 — $-\log P(X \mid Y)$ (3 points)
@@ -518,6 +582,10 @@ checks.check_close(image_given_caption_loss(S, t, mask), torch.tensor(masked_by_
                    hint="masked scores must become -inf (probability 0), not 0")
 checks.check_close(image_given_caption_loss(S, t), F.cross_entropy(S.T, t), rtol=1e-5,
                    name="the loss against F.cross_entropy(scores.T, target)")
+checks.check_close(image_given_caption_loss(S.double() - 2e9, t, mask),
+                   torch.tensor(masked_by_hand, dtype=torch.float64, device=device), rtol=1e-5,
+                   name="the masked loss when every score is near -2e9 (float64)",
+                   hint="padding needs -inf: a finite fill such as -1e9 is ABOVE these scores and takes the probability")
 big = image_given_caption_loss(1000 * S, t)
 checks.check_finite(big, name="the loss of scores x 1000 (log-softmax keeps it finite)")
 checks.check_value(big.item(), np.log(2) / 2, rtol=1e-4,
@@ -543,9 +611,9 @@ def loss_and_grad(fn, scores, target, mask):
 gen = torch.Generator().manual_seed(303)
 
 
-def case(n, m, dtype=torch.float32, scale=3.0, pad=0.0):
-    """Random scores, targets and a mask with about `pad` of the entries padded (targets never)."""
-    scores = (scale * torch.randn(n, m, generator=gen, dtype=dtype)).to(device)
+def case(n, m, dtype=torch.float32, scale=3.0, pad=0.0, shift=0.0):
+    """Random scores (plus `shift`), targets and a mask with about `pad` of the entries padded (targets never)."""
+    scores = (shift + scale * torch.randn(n, m, generator=gen, dtype=dtype)).to(device)
     target = torch.randint(0, n, (m,), generator=gen)
     mask = torch.rand(n, m, generator=gen) >= pad
     mask[target, torch.arange(m)] = True
@@ -558,6 +626,8 @@ cases = {
     "square 6 x 6 with a mask that is not symmetric": case(6, 6, pad=0.4),
     "float64 scores": case(4, 5, dtype=torch.float64, pad=0.3),
     "large scores (stability)": case(5, 4, scale=2000.0, pad=0.3),
+    "all scores far below zero: padding still probability exactly 0": case(6, 5, dtype=torch.float64, pad=0.4,
+                                                                            shift=-2e9),
     "one caption": case(6, 1, pad=0.5),
     "a single candidate per caption: loss 0": {"scores": torch.randn(3, 2, generator=gen).to(device),
                                                 "target": torch.tensor([2, 0], device=device),
@@ -610,6 +680,10 @@ checks.check_close(caption_given_image_loss(S, t, mask), torch.tensor(masked_by_
 checks.check_close(caption_given_image_loss(S, t), F.cross_entropy(S, t), rtol=1e-5,
                    name="the loss against F.cross_entropy(scores, target)")
 checks.check_finite(caption_given_image_loss(1000 * S, t), name="the loss of scores x 1000")
+checks.check_close(caption_given_image_loss(S.double() - 2e9, t, mask),
+                   torch.tensor(masked_by_hand, dtype=torch.float64, device=device), rtol=1e-5,
+                   name="the masked loss when every score is near -2e9 (float64)",
+                   hint="padding needs -inf: a finite fill such as -1e9 is ABOVE these scores and takes the probability")
 print("Exercise 4: visible checks passed.")
 ### BEGIN HIDDEN TESTS
 from autograder.reference import compare_with_solution
@@ -626,9 +700,9 @@ def loss_and_grad(fn, scores, target, mask):
 gen = torch.Generator().manual_seed(404)
 
 
-def case(n, m, dtype=torch.float32, scale=3.0, pad=0.0):
-    """Random scores, targets and a mask with about `pad` of the entries padded (targets never)."""
-    scores = (scale * torch.randn(n, m, generator=gen, dtype=dtype)).to(device)
+def case(n, m, dtype=torch.float32, scale=3.0, pad=0.0, shift=0.0):
+    """Random scores (plus `shift`), targets and a mask with about `pad` of the entries padded (targets never)."""
+    scores = (shift + scale * torch.randn(n, m, generator=gen, dtype=dtype)).to(device)
     target = torch.randint(0, m, (n,), generator=gen)
     mask = torch.rand(n, m, generator=gen) >= pad
     mask[torch.arange(n), target] = True
@@ -641,6 +715,8 @@ cases = {
     "square 6 x 6 with a mask that is not symmetric": case(6, 6, pad=0.4),
     "float64 scores": case(5, 4, dtype=torch.float64, pad=0.3),
     "large scores (stability)": case(4, 5, scale=2000.0, pad=0.3),
+    "all scores far below zero: padding still probability exactly 0": case(5, 6, dtype=torch.float64, pad=0.4,
+                                                                            shift=-2e9),
     "one image": case(1, 6, pad=0.5),
 }
 compare_with_solution("caption_given_image_loss", caption_given_image_loss, cases, run=loss_and_grad,
@@ -648,7 +724,153 @@ compare_with_solution("caption_given_image_loss", caption_given_image_loss, case
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 6. Exercise 5 — the dual scorer (5 points)
+# ## 6. What the softmax over candidates learns: PMI
+#
+# Among the things the lecture lists under "What We Glossed Over" is "How can we build PMI into
+# loss functions", with "Hinge losses; contrastive losses". For the softmax over candidates of
+# exercises 3 and 4 the answer is exact: PMI is already built in.
+#
+# Take a caption query $y$, its true object $x_1 \sim P(X \mid y)$ and $K - 1$ distractors
+# $x_2, \dots, x_K \sim P(X)$, each the object of a random other pair (in training, the other
+# images of a pool are random training images). Given the $K$ candidates in a random order, which
+# is the true one? By Bayes, candidate $k$ with probability
+#
+# $$\frac{P(x_k \mid y) \prod_{l \ne k} P(x_l)}{\sum_m P(x_m \mid y) \prod_{l \ne m} P(x_l)}
+#   = \frac{P(x_k \mid y) / P(x_k)}{\sum_m P(x_m \mid y) / P(x_m)}
+#   = \frac{e^{\mathrm{PMI}(x_k, y)}}{\sum_m e^{\mathrm{PMI}(x_m, y)}},
+#   \qquad \mathrm{PMI}(x, y) = \log \frac{P(x, y)}{P(x)\,P(y)} = \log \frac{P(x \mid y)}{P(x)}.$$
+#
+# The cross-entropy $\mathcal{L}_{X|Y}$ is smallest when the model's softmax over the candidates
+# equals this probability for every list, that is when
+#
+# $$F(x, y) = \mathrm{PMI}(x, y) + c(y),$$
+#
+# with $c(y)$ any constant per **caption**: the softmax over one caption's candidates cannot see a
+# constant added to all of them. This holds for every $K \ge 2$ (van den Oord et al. 2018 note it
+# for their InfoNCE loss: at the optimum, $e^{F(x, y)}$ is proportional to $P(x \mid y) / P(x)$). The same
+# argument with captions as candidates ($\mathcal{L}_{Y|X}$, distractor words drawn from $P(Y)$)
+# gives $F(x, y) = \mathrm{PMI}(x, y) + c(x)$, a constant per **image**. Where a pair never
+# occurs, PMI is $-\infty$, and the loss pushes its score down without end.
+#
+# So the scorers trained with the two losses differ, by those constants, yet both recover the same
+# **symmetric** PMI. That answers the lecture's "Are these expressions symmetric?" twice: *no* for
+# the probabilities $P(X \mid Y)$ and $P(Y \mid X)$ (unless the marginals are equal, section 2),
+# *yes up to a constant per query* for the scores a softmax over candidates learns.
+#
+# **Measured on the counting tables of section 3.** A free table $F[x, y]$, one number per object
+# and verb, trained with exercise 3's loss on lists of $K = 8$ candidates drawn as above from the
+# (object, verb) pairs of section 3; a second table trained with exercise 4's loss (candidates
+# are verbs); and, for the lecture's other family, a third trained with a **hinge** on the same
+# lists: $\sum_{k \ge 2} \max(0,\ 1 - F(x_1, y) + F(x_k, y))$, a margin of 1. (The true
+# candidate sits in slot 0: a per-pair table cannot see slots, section 9.) Then each table, minus
+# its best constant per caption (per image for the second), is compared with the PMI of the counts.
+
+# %%
+with utils.skip_until_done():
+    from scipy.stats import spearmanr
+
+    objects, verbs = sorted(P_scenes["P(X)"]), sorted(P_scenes["P(Y)"])
+    joint_xy = np.array([[P_scenes["P(Y|X)"][x][y] * P_scenes["P(X)"][x] for y in verbs] for x in objects])
+    seen = joint_xy > 0
+    pmi = np.full(joint_xy.shape, -np.inf)
+    pmi[seen] = np.log(joint_xy / np.outer(joint_xy.sum(1), joint_xy.sum(0)))[seen]
+    pair_x = torch.tensor([objects.index(x) for x, _ in verb_pairs], device=device)
+    pair_y = torch.tensor([verbs.index(y) for _, y in verb_pairs], device=device)
+
+    def train_table(loss_fn, candidates: str, k: int = 8, steps: int = 300, batch: int = 2048) -> np.ndarray:
+        """A free table F[object, verb] trained on lists of k candidates drawn from the pairs, the true one in slot 0."""
+        rng = np.random.default_rng(SEED)
+        table = torch.zeros(len(objects), len(verbs), device=device, requires_grad=True)
+        optimizer = torch.optim.Adam([table], lr=0.3)
+        decay = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / steps)
+        for _ in range(steps):
+            # k random pairs per list: the first is the true pair, the others' objects (verbs) are draws from P(X) (P(Y))
+            rows = torch.as_tensor(rng.integers(0, len(pair_x), (batch, k)), device=device)
+            if candidates == "objects":   # for the verb of the first pair: the objects of all k pairs
+                slots = table[pair_x[rows], pair_y[rows[:, :1]]]
+            else:                         # for the object of the first pair: the verbs of all k pairs
+                slots = table[pair_x[rows[:, :1]], pair_y[rows]]
+            loss = loss_fn(slots)         # slots: (batch queries, k candidates)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            decay.step()
+        return table.detach().double().cpu().numpy()
+
+    slot0 = torch.zeros(2048, dtype=torch.int64, device=device)
+    tables = {"softmax P(X|Y)": train_table(lambda sl: image_given_caption_loss(sl.T, slot0), "objects"),
+              "softmax P(Y|X)": train_table(lambda sl: caption_given_image_loss(sl, slot0), "verbs"),
+              "hinge, margin 1": train_table(lambda sl: (1 - sl[:, :1] + sl[:, 1:]).clamp(min=0).sum(1).mean(),
+                                             "objects")}
+
+    def minus_constant(table: np.ndarray, per: str) -> np.ndarray:
+        """The table minus the constant per caption (column) or per image (row) that best matches PMI (P-weighted)."""
+        axis = 0 if per == "caption" else 1
+        weight = np.where(seen, joint_xy, 0.0)
+        gap = np.where(seen, table - pmi, 0.0)
+        return table - (gap * weight).sum(axis, keepdims=True) / weight.sum(axis, keepdims=True)
+
+    aligned = {name: minus_constant(t, "image" if "Y|X" in name else "caption") for name, t in tables.items()}
+    weight = joint_xy[seen]    # P(x, y) of the pairs that occur: they sum to 1
+
+    def weighted_gap(a: np.ndarray, b: np.ndarray) -> float:
+        """The P(x, y)-weighted mean |a - b| over the pairs that occur."""
+        return float((weight * np.abs(a - b)[seen]).sum())
+
+    spread = float(np.sqrt((weight * (pmi[seen] - (weight * pmi[seen]).sum()) ** 2).sum()))
+    print(f"{len(objects)} objects x {len(verbs)} verbs; {seen.sum()} pairs occur, {(~seen).sum()} never "
+          f"(PMI -inf); PMI of the pairs that occur: from {pmi[seen].min():.2f} to {pmi[seen].max():.2f}, "
+          f"weighted standard deviation {spread:.2f}")
+    print(f"the two softmax tables, raw: weighted mean |F_X|Y - F_Y|X| = "
+          f"{weighted_gap(tables['softmax P(X|Y)'], tables['softmax P(Y|X)']):.3f}")
+    for name, t in aligned.items():
+        per = "image" if "Y|X" in name else "caption"
+        print(f"{name:>16}, minus a constant per {per:<7}: weighted mean |F - c - PMI| = {weighted_gap(t, pmi):.3f}, "
+              f"rank correlation with PMI {spearmanr(t[seen], pmi[seen]).statistic:.3f}, "
+              f"range {t[seen].min():.2f} to {t[seen].max():.2f}")
+
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
+    size = 4 + 300 * np.sqrt(weight)
+    axes[0].scatter(tables["softmax P(X|Y)"][seen], tables["softmax P(Y|X)"][seen], s=size, alpha=0.7)
+    axes[0].set_xlabel("F trained with P(X|Y)")
+    axes[0].set_ylabel("F trained with P(Y|X)")
+    axes[0].set_title("The two softmax tables differ...", fontsize=10)
+    axes[1].scatter(pmi[seen], aligned["softmax P(X|Y)"][seen], s=size, alpha=0.7, label="P(X|Y) table - c(caption)")
+    axes[1].scatter(pmi[seen], aligned["softmax P(Y|X)"][seen], s=size, alpha=0.5, label="P(Y|X) table - c(image)")
+    axes[1].set_title("...by a constant per query: both are PMI", fontsize=10)
+    axes[2].scatter(pmi[seen], aligned["hinge, margin 1"][seen], s=size, alpha=0.7, color="tab:red",
+                    label="hinge table - c(caption)")
+    axes[2].set_title("A hinge (margin 1) ranks, but is not PMI", fontsize=10)
+    for ax in axes[1:]:
+        ax.set_xlabel("PMI(object, verb) of the counts (nats)")
+        ax.set_ylabel("learned score minus a constant")
+        ax.legend(fontsize=8, loc="upper left")
+    for ax in axes:
+        lo, hi = ax.get_xlim()
+        ax.plot([lo, hi], [lo, hi], "k--", linewidth=1)
+        ax.grid(alpha=0.3)
+    fig.suptitle("Free score tables trained on section 3's (object, verb) pairs, 8 candidates per list "
+                 "(marker area: P(x, y))")
+    fig.tight_layout()
+    plt.show()
+
+# %% [markdown]
+# **What the tables say** (`SEED = 0`). The 18 × 20 table has 310 (object, verb) pairs that occur
+# (PMI from −3.97 to 2.96 nats, a weighted standard deviation of 1.23) and 50 that never do. The
+# two softmax tables differ: on average (weighted by $P(x, y)$) by 0.24 between $F_{X|Y}$ and
+# $F_{Y|X}$, the left panel's scatter about the diagonal. Remove one constant per caption from the
+# first and one per image from the second, and both sit on PMI: mean distance 0.034 and 0.036,
+# what 300 noisy steps leave (middle panel). The hinge table, trained on the very same lists, does
+# not: 0.43 from PMI after its best constant per caption. It orders the pairs roughly as PMI does
+# (rank correlation 0.87, against 0.985 for the softmax tables) but squeezes them into a narrower
+# range (4.7 nats from lowest to highest, against PMI's 6.9), because once the true candidate leads a distractor by the
+# margin, that hinge is 0 and stops pushing (right panel). That is "how we build PMI into loss functions": a softmax over
+# candidates drawn from the data *is* a PMI estimator, a hinge is not. (Notebook 03 met the same
+# fact for words: skip-gram with negative sampling learns PMI shifted by a constant, Levy &
+# Goldberg 2014.)
+
+# %% [markdown]
+# ## 7. Exercise 5 — the dual scorer (5 points)
 #
 # $F(x, y)$ needs pixels and words. A **dual encoder** maps each side into the same
 # $d$-dimensional space and scores by the cosine: $F(x, y) = s \cdot \cos(f(x), g(y))$ with a
@@ -788,10 +1010,33 @@ cases = {
     "one image, one caption": case(10, 8, 4, 1.0, 1, torch.tensor([[9, 8, 7]])),
 }
 compare_with_solution("DualScorer", DualScorer, cases, run=scorer_outputs, rtol=1e-4, atol=1e-5)
+
+
+def fresh_pad_row(cls, vocab_size, dim, width, seed):
+    """The <pad> row of a freshly built model (nn.Embedding's padding_idx=0 makes it zero)."""
+    torch.manual_seed(seed)
+    return cls(vocab_size, dim=dim, width=width).embedding.weight[0].detach()
+
+
+def after_a_call(cls, vocab_size, dim, width, scale, weights, images, ids):
+    """The embedding table after encoding (padding excluded with a mask, not by editing weights), and the scale's type."""
+    model = cls(vocab_size, dim=dim, width=width, scale=scale).to(device)
+    model.load_state_dict(weights)
+    with torch.no_grad():
+        model(images, ids)
+    return {"embedding.weight": model.state_dict()["embedding.weight"], "scale is a float": isinstance(model.scale, float)}
+
+
+compare_with_solution("DualScorer", DualScorer, {"a fresh model's <pad> row is zero (padding_idx=0)": {
+    "vocab_size": 12, "dim": 8, "width": 4, "seed": 7}}, run=fresh_pad_row, exact=True)
+compare_with_solution("DualScorer", DualScorer, {
+    "the loaded weights are unchanged by a call; scale a plain float": case(20, 16, 8, 10.0, 2,
+                                                                             torch.tensor([[3, 0, 0], [7, 7, 0]]))},
+                      run=after_a_call, exact=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 7. Training: pools, masks and the plumbing
+# ## 8. Training: pools, masks and the plumbing
 #
 # Encoding eight candidate images for every caption would cost eight CNN passes per caption.
 # Instead, each training step takes a **pool**: `BATCH` = 64 distinct training images and one
@@ -802,7 +1047,7 @@ compare_with_solution("DualScorer", DualScorer, cases, run=scorer_outputs, rtol=
 #
 # In a pool there are no slots: a candidate is a row of the matrix, and the pool is in random
 # order anyway. A per-pair scorer like `DualScorer` cannot tell where a candidate sits (section
-# 8 shows why that matters).
+# 9 shows why that matters).
 #
 # The rest is `utils.train`'s plumbing: `seeded_loader` yields batches of image indices in a
 # seeded order, `fit` runs the epochs with Adam and a progress bar, and a test set is scored
@@ -870,7 +1115,7 @@ def test_scores(model: nn.Module) -> torch.Tensor:
 
 
 # %% [markdown]
-# ## 8. "Shuffle these, or else?"
+# ## 9. "Shuffle these, or else?"
 #
 # Now the lecture's warning, measured. Give a model the candidates in **slots** — a list per
 # caption, `candidates[j, k]` in slot $k$ — and let it see the slot: `SlotBiasScorer` adds a
@@ -883,7 +1128,11 @@ def test_scores(model: nn.Module) -> torch.Tensor:
 # * **shuffled**: the same candidates with the target in a random slot — what a real query looks like.
 #
 # For a per-pair scorer the order cannot matter: $F(x_k, y)$ does not depend on $k$, and the
-# softmax over candidates is the same whatever the order, so the two accuracies coincide.
+# softmax over candidates is the same whatever the order, so the two accuracies coincide. For the
+# same reason the per-pair `DualScorer` trained here on slot lists *is* the $P(X \mid Y)$ model of
+# section 10: the same pools, the same random draws (`slot_loss` draws exactly what
+# `pool_loss("X|Y", ...)` draws) and the same loss value, a softmax over the same eight scores, only
+# gathered into slots instead of masked. So we train it once, here, and section 10 reuses it.
 
 # %%
 with utils.skip_until_done():
@@ -923,13 +1172,14 @@ with utils.skip_until_done():
         return {name: 100 * float((slot_scores(model, S, cand).argmax(0).cpu().numpy() == target).mean())
                 for name, (cand, target) in test_lists.items()}
 
-    slot_runs = {}
+    slot_runs, slot_models = {}, {}
     for name, make in (("slot-aware (per-slot bias)", lambda: SlotBiasScorer(len(vocab), DIM, WIDTH, SCALE,
                                                                               n_slots=N_DISTRACTORS + 1)),
                        ("per-pair (DualScorer)", lambda: DualScorer(len(vocab), DIM, WIDTH, SCALE))):
         utils.set_seed(SEED)
         model, slot_runs[name] = train_scorer(slot_loss(N_DISTRACTORS, SEED), model=make(), evaluate=slot_accuracy,
                                               desc=name)
+        slot_models[name] = model
         print(f"{name:>28}: train loss by epoch " + ", ".join(f"{h['loss']:.3f}" for h in slot_runs[name]) + " | " +
               " | ".join(f"{k}: " + ", ".join(f"{h[k]:.1f}" for h in slot_runs[name]) + " %" for k in test_lists))
         if isinstance(model, SlotBiasScorer):
@@ -970,91 +1220,187 @@ with utils.skip_until_done():
 # see their order.
 
 # %% [markdown]
-# ## 9. $P(X \mid Y)$, $P(Y \mid X)$ or both?
+# ## 10. $P(X \mid Y)$, $P(Y \mid X)$ or both?
 #
-# Train three `DualScorer`s on the same pools, with $n = 7$ distractors: one with
-# $\mathcal{L}_{X|Y}$ (rank images for a caption), one with $\mathcal{L}_{Y|X}$ (rank captions
-# for an image), one with their sum. Then retrieve on the whole test set, both ways
+# Three `DualScorer`s on the same pools, with $n = 7$ distractors: one with $\mathcal{L}_{X|Y}$
+# (rank images for a caption: the per-pair model of section 9), one with $\mathcal{L}_{Y|X}$ (rank
+# captions for an image), one with their sum. Then retrieve on the whole test set, both ways
 # (`utils.metrics`, as in notebook 01): **text→image** reads $P(X \mid Y)$, **image→text** reads
 # $P(Y \mid X)$. Is each model best in its own direction?
+#
+# **How sure are the differences?** The 5,000 text→image queries are not 5,000 independent
+# draws: five captions describe each test image, and all three models answer the *same* queries.
+# So the error bars below come from a **paired bootstrap over test images**
+# (`utils.metrics.paired_bootstrap`): draw 1,000 test images with replacement (an image brings
+# its five caption queries, or is its own image→text query), recompute each model's recall on
+# that draw, and repeat 1,000 times with the same draws for every model. The standard deviation of
+# a model's resampled recall is its standard error; that of the difference between two models on
+# the same draws is the standard error of the *difference*. The gallery (the 1,000 images or
+# 5,000 captions each query is ranked against) stays fixed, and the training run is one run: the
+# spread between training seeds is a different error, measured beside the notebook (below).
 
 # %%
 with utils.skip_until_done():
-    DIRECTIONS = {"P(X|Y)": "X|Y", "P(Y|X)": "Y|X", "P(X|Y) + P(Y|X)": "both"}
     t0 = time.perf_counter()
-    models = {name: train_scorer(pool_loss(direction, N_DISTRACTORS, SEED), desc=name)[0]
-              for name, direction in DIRECTIONS.items()}
-    table = {name: metrics.retrieval_metrics(test_scores(model), test.caption_image) for name, model in models.items()}
-    print(f"3 models x {EPOCHS} epochs in {time.perf_counter() - t0:.0f} s")
+    models = {"P(X|Y)": slot_models["per-pair (DualScorer)"],   # section 9's per-pair model: the same training
+              "P(Y|X)": train_scorer(pool_loss("Y|X", N_DISTRACTORS, SEED), desc="P(Y|X)")[0],
+              "P(X|Y) + P(Y|X)": train_scorer(pool_loss("both", N_DISTRACTORS, SEED), desc="P(X|Y) + P(Y|X)")[0]}
+    print(f"2 more models x {EPOCHS} epochs in {time.perf_counter() - t0:.0f} s")
+
+    def evaluate_test(model: nn.Module) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+        """Test retrieval metrics, and per-query R@10 (percent) of both directions for the bootstrap."""
+        S = test_scores(model)
+        per_query = {"t2i": 100 * metrics.text_to_image_ranks(S, test.caption_image).recall(10),
+                     "i2t": 100 * metrics.image_to_text_ranks(S, test.caption_image).recall(10)}
+        return metrics.retrieval_metrics(S, test.caption_image), per_query
+
+    table, per_query = {}, {}
+    for name, model in models.items():
+        table[name], per_query[name] = evaluate_test(model)
     keys = ("t2i_R@1", "t2i_R@5", "t2i_R@10", "t2i_medr", "i2t_R@1", "i2t_R@5", "i2t_R@10", "i2t_medr", "rsum")
     display(metrics.metrics_table(table, keys=keys))
 
-    def standard_error(percent: float, n_queries: int) -> float:
-        """The binomial standard error (in points) of a recall measured on n_queries queries."""
-        return 100 * np.sqrt(percent / 100 * (1 - percent / 100) / n_queries)
+    GROUPS = {"t2i": test.caption_image, "i2t": np.arange(len(test))}   # the test image of each query
 
-    print("standard errors of the recalls above (binomial): text->image R@10 about "
-          f"{standard_error(table['P(X|Y)']['t2i_R@10'], len(test.captions)):.1f} points (5,000 queries), "
-          f"image->text R@10 about {standard_error(table['P(X|Y)']['i2t_R@10'], len(test)):.1f} (1,000 queries)")
+    def bootstrap_r10(names: list[str], direction: str) -> dict[str, np.ndarray]:
+        """Resampled R@10 (1,000 paired resamples of the test images) of the named models in one direction."""
+        return metrics.paired_bootstrap({n: per_query[n][direction] for n in names}, GROUPS[direction],
+                                        n_resamples=1000, seed=SEED)
+
+    for direction, label in (("t2i", "text->image"), ("i2t", "image->text")):
+        boot = bootstrap_r10(list(models), direction)
+        print(f"{label} R@10: " + ", ".join(f"{n} {table[n][direction + '_R@10']:.1f} ± {boot[n].std():.1f}"
+                                            for n in models))
+        for a, b in (("P(X|Y)", "P(Y|X)"), ("P(X|Y)", "P(X|Y) + P(Y|X)"), ("P(X|Y) + P(Y|X)", "P(Y|X)")):
+            diff = boot[a] - boot[b]
+            low, high = np.percentile(diff, [2.5, 97.5])
+            print(f"    {a} minus {b}: {table[a][direction + '_R@10'] - table[b][direction + '_R@10']:+.1f} "
+                  f"± {diff.std():.1f} (95 % of resamples in [{low:+.1f}, {high:+.1f}])")
     plots.group_bars({name: {k: m[k] for k in ("t2i_R@1", "t2i_R@5", "t2i_R@10", "i2t_R@1", "i2t_R@5", "i2t_R@10")}
                       for name, m in table.items()},
                      title="Test retrieval both ways, by training loss (n = 7 distractors)", ylabel="recall (%)")
     plt.show()
 
 # %% [markdown]
-# **What holds, measured** (`SEED = 0`, four epochs each, CPU).
+# **What holds, measured** (`SEED = 0`, four epochs each, CPU; ± one bootstrap standard error).
 #
 # * **Text→image:** the $P(X \mid Y)$ model is best, as the direction of its loss suggests:
-#   R@10 14.4 % against 9.7 % for $P(Y \mid X)$ and 12.6 % for the sum (standard error 0.5).
+#   R@10 14.4 % against 9.7 % for $P(Y \mid X)$ and 12.6 % for the sum (each ± 0.7). The paired
+#   differences are $+4.8 \pm 0.9$ points over $P(Y \mid X)$ and $+1.8 \pm 0.8$ over the sum.
 # * **Image→text:** the $P(Y \mid X)$ model is **not** best in its own direction: R@10 8.8 %
-#   against 10.4 % for $P(X \mid Y)$ and 10.9 % for the sum (standard error 1.0, so the last
-#   two are tied).
+#   against 10.6 % for $P(X \mid Y)$ and 10.9 % for the sum (each ± 0.9–1.0). Here the differences
+#   are within two standard errors: $P(X \mid Y)$ minus $P(Y \mid X)$ is $+1.7 \pm 1.2$, the sum
+#   minus $P(Y \mid X)$ $+2.1 \pm 1.2$, and $P(X \mid Y)$ and the sum are tied ($-0.3 \pm 1.3$).
 #
 # So the two losses do train different models, but not in the symmetric way one might predict:
 # training with $P(X \mid Y)$ — telling *images* apart for a caption — taught this model more
-# in *both* directions than training with $P(Y \mid X)$. Two checks we ran beside this
-# notebook: with `SEED = 1` and `SEED = 2` the recalls move by up to 2.5 points, $P(X \mid Y)$
-# stays first at text→image both times, and at image→text the sum leads once (11.8 %) and
-# $P(Y \mid X)$ once (11.0 % against 10.6 % and 10.7 %: a tie); with 12 epochs instead of 4
-# (`SEED = 0`) the gap widens: text→image / image→text R@10 20.9 / 18.1 % for $P(X \mid Y)$,
-# 10.9 / 11.0 % for $P(Y \mid X)$, 16.3 / 16.7 % for the sum. Our reading, not proven here:
+# in *both* directions than training with $P(Y \mid X)$. The bootstrap errors above are not the whole
+# story: a training run is one draw too. Measured beside the notebook (`python
+# benchmarks/conditional.py SEED=1`, then `SEED=2`): the recalls move by up to 3.4 points between
+# seeds ($P(Y \mid X)$'s text→image R@10 is 9.7, 8.8 and 12.2 % for seeds 0, 1, 2), $P(X \mid Y)$
+# stays first at text→image every time (12.9 and 14.0 % at seeds 1 and 2), and at image→text the
+# sum leads once (11.8 % against 10.1 and 7.8 %) while all three tie once (11.3, 11.0 and 10.7 %).
+# With 12 epochs instead of 4 (`EPOCHS=12 --until "## 11."`, `SEED = 0`) the gap widens:
+# text→image / image→text R@10 20.0 / 17.6 % for $P(X \mid Y)$, 10.9 / 11.0 % for
+# $P(Y \mid X)$, 16.3 / 16.7 % for the sum, and $P(X \mid Y)$ now leads $P(Y \mid X)$ at
+# image→text too, by $+6.6 \pm 1.4$ points. Our reading, not proven here:
 # the loss sharpens the side whose candidates it contrasts. $P(X \mid Y)$ contrasts images,
 # so every step trains the CNN to tell images apart — the hard, slow part of this model;
 # $P(Y \mid X)$ contrasts captions, bags of 238 words, and sharpens mostly the easy side. The
-# summed loss sits in between, and
-# over the whole pool instead of 7 sampled distractors it is CLIP's symmetric loss
-# (notebook 07).
+# summed loss sits in between; over the whole pool instead of 7 sampled distractors, and halved,
+# it is CLIP's symmetric loss with a fixed temperature (section 12 trains it; notebook 07 learns
+# the temperature too).
 
 # %% [markdown]
-# ## 10. How many distractors, and which?
+# ## 11. How many distractors, and which?
 #
 # **More distractors.** With $n$ distractors a model only has to beat $n$ images per step. Train
 # the $P(X \mid Y)$ model with $n \in \{1, 3, 7, 15, 31\}$ — same pools, same steps, same cost
 # (the pool's score matrix is computed anyway) — and measure text→image R@1 and R@10 on the
-# test set, where every query has 999 distractors.
+# test set, where every query has 999 distractors. (Error bars: the bootstrap over test images
+# of section 10.)
+#
+# **Why more should help: the InfoNCE bound.** Section 6 showed that the softmax over $K = n + 1$
+# candidates learns PMI. Its loss says more: for any scorer, the mutual information between image
+# and caption is at least
+#
+# $$I(X; Y) \;\ge\; \log K - \mathcal{L}_K,$$
+#
+# where $\mathcal{L}_K$ is the expected loss over lists of $K$ candidates, the distractors drawn
+# from the data (van den Oord et al. 2018, Sec. 2.3, who call this loss InfoNCE). A model that knows
+# nothing scores all candidates alike and has $\mathcal{L}_K = \log K$; a perfect one has
+# $\mathcal{L}_K = 0$, so the loss can *show* at most $\log K$ nats of what image and caption share,
+# whatever the model knows. With one distractor, $\log 2 = 0.69$ nats: a training task of two
+# candidates is solved once the model tells, say, the scene apart, and asks for nothing finer.
+# Below, each trained model's test loss on lists of $K$ test images (its true image and $K - 1$
+# others, for $K$ from 2 to all 1,000), and its last-epoch training loss at its own $K$.
 
 # %%
 with utils.skip_until_done():
-    sweep = {}
+    K_TEST = (2, 4, 8, 16, 32, 64, len(test))   # candidates per test list (the last: all test images)
+    # one call: slot 0 holds the true image, the distractors follow in key order, so the first K
+    # columns are the list of K candidates for every K (the same draws as n = K - 1 would give)
+    nested = torch.as_tensor(sample_candidates(len(test), test.caption_image, max(K_TEST[:-1]) - 1, False,
+                                               np.random.default_rng(SEED))[0], device=device)
+
+    def infonce_losses(S: torch.Tensor) -> dict[int, float]:
+        """Mean test -log P(true image | caption) over lists of K candidate images, for every K in K_TEST."""
+        columns = torch.arange(S.shape[1], device=device)
+        slot0 = torch.zeros(S.shape[1], dtype=torch.int64, device=device)
+        out = {k: image_given_caption_loss(S[nested[:, :k], columns[:, None]].T, slot0).item() for k in K_TEST[:-1]}
+        out[K_TEST[-1]] = image_given_caption_loss(S, torch.as_tensor(test.caption_image, device=device)).item()
+        return out
+
+    sweep, sweep_r, sweep_loss, sweep_train_loss = {}, {}, {}, {}
     for n in SWEEP:
-        if n == N_DISTRACTORS:
-            sweep[n] = table["P(X|Y)"]
+        if n == N_DISTRACTORS:   # section 9's per-pair model, trained with n = 7
+            model, history = models["P(X|Y)"], slot_runs["per-pair (DualScorer)"]
         else:
-            model, _ = train_scorer(pool_loss("X|Y", n, SEED), desc=f"{n} distractors")
-            sweep[n] = metrics.retrieval_metrics(test_scores(model), test.caption_image)
-        print(f"n = {n:>2}: text->image R@1 {sweep[n]['t2i_R@1']:.2f} %, R@10 {sweep[n]['t2i_R@10']:.2f} %")
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
-    for key in ("t2i_R@1", "t2i_R@10"):
-        values = [sweep[n][key] for n in SWEEP]
-        ax.errorbar(list(SWEEP), values, yerr=[standard_error(v, len(test.captions)) for v in values],
-                    marker="o", capsize=3, label=f"text→image {key[4:]} (± 1 standard error)")
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(list(SWEEP), [str(n) for n in SWEEP])
-    ax.set_xlabel("distractors per caption during training (n)")
-    ax.set_ylabel("test recall (%)")
-    ax.set_title(f"Test recall vs distractors per training caption (P(X|Y), {EPOCHS} epochs each)", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend()
+            model, history = train_scorer(pool_loss("X|Y", n, SEED), desc=f"{n} distractors")
+        S = test_scores(model)
+        sweep[n] = metrics.retrieval_metrics(S, test.caption_image)
+        ranks = metrics.text_to_image_ranks(S, test.caption_image)
+        sweep_r[n] = {k: 100 * ranks.recall(k) for k in (1, 10)}
+        sweep_loss[n], sweep_train_loss[n] = infonce_losses(S), history[-1]["loss"]
+        print(f"n = {n:>2}: text->image R@1 {sweep[n]['t2i_R@1']:.2f} %, R@10 {sweep[n]['t2i_R@10']:.2f} % | loss "
+              f"with K = {n + 1} candidates: training {sweep_train_loss[n]:.3f}, test {sweep_loss[n].get(n + 1, np.nan):.3f}"
+              f" (log K = {np.log(n + 1):.3f}) | log K - test loss, K = 1000: "
+              f"{np.log(len(test)) - sweep_loss[n][len(test)]:.2f} nats")
+
+    boots = {k: metrics.paired_bootstrap({n: sweep_r[n][k] for n in SWEEP}, test.caption_image, n_resamples=1000,
+                                         seed=SEED) for k in (1, 10)}
+    print("text->image R@10 minus that of n = 7 (paired bootstrap): " +
+          ", ".join(f"n = {n}: {sweep[n]['t2i_R@10'] - sweep[7]['t2i_R@10']:+.1f} ± {(boots[10][n] - boots[10][7]).std():.1f}"
+                    for n in SWEEP if n != 7))
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.2))
+    for k in (1, 10):
+        axes[0].errorbar(list(SWEEP), [sweep[n][f"t2i_R@{k}"] for n in SWEEP], yerr=[boots[k][n].std() for n in SWEEP],
+                         marker="o", capsize=3, label=f"text→image R@{k} (± 1 bootstrap s.e.)")
+    axes[0].set_xscale("log", base=2)
+    axes[0].set_xticks(list(SWEEP), [str(n) for n in SWEEP])
+    axes[0].set_xlabel("distractors per caption during training (n)")
+    axes[0].set_ylabel("test recall (%)")
+    axes[0].set_title(f"Test recall vs n (P(X|Y), {EPOCHS} epochs each)", fontsize=10)
+    log_k = np.log([n + 1 for n in SWEEP])
+    axes[1].plot(log_k, log_k, "k--", linewidth=1, label="log K: a model that knows nothing")
+    axes[1].plot(log_k, [sweep_train_loss[n] for n in SWEEP], "o-", label="last-epoch training loss")
+    axes[1].plot(log_k, [sweep_loss[n][n + 1] for n in SWEEP], "s-", label="test loss, K test images per list")
+    axes[1].set_xticks(log_k, [f"{n + 1}" for n in SWEEP])
+    axes[1].set_xlabel("candidates per list K = n + 1 (log scale)")
+    axes[1].set_ylabel("loss (nats)")
+    axes[1].set_title("Each model's loss at its own K: the gap to log K bounds I(X;Y)", fontsize=10)
+    ks = np.log(K_TEST)
+    axes[2].plot(ks, ks, "k--", linewidth=1, label="log K: the most the bound can show")
+    for n in SWEEP:
+        axes[2].plot(ks, [np.log(k) - sweep_loss[n][k] for k in K_TEST], marker="o", label=f"trained with n = {n}")
+    axes[2].set_xticks(ks, [str(k) for k in K_TEST])
+    axes[2].set_xlabel("candidates per test list K (log scale)")
+    axes[2].set_ylabel("log K - test loss (nats)")
+    axes[2].set_title("The InfoNCE lower bound on I(X;Y), measured on the test set", fontsize=10)
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
     plt.show()
 
 # %% [markdown]
@@ -1156,33 +1502,151 @@ with utils.skip_until_done():
 #
 # * **More distractors help, up to a point.** Text→image R@10 rises from 10.1 % with one
 #   distractor to 11.4 % with three and 14.4 % with seven, then stays there within noise
-#   (14.2 % with 15, 15.2 % with 31); R@1 goes from 1.0 % to about 2 %. Each distractor is one
-#   more "not this image" per step, at no extra cost in a pool. (With `SEED = 2` the curve kept
-#   rising, to 18.0 % at 31; with `SEED = 1` it flattened after 15: beyond seven, the gain is
-#   smaller than the seed-to-seed spread at this training length.)
+#   (14.2 % with 15, 15.2 % with 31; paired differences to $n = 7$: $-4.3 \pm 0.7$, $-3.0 \pm 0.7$, $-0.2 \pm 0.7$ and
+#   $+0.7 \pm 0.6$ points); R@1 goes from
+#   1.0 % to about 2 %. Each distractor is one more "not this image" per step, at no extra cost in
+#   a pool. (Beside the notebook, with `SEED = 2` the curve kept rising, to 18.0 % at 31; with
+#   `SEED = 1` it flattened after 15, at 14.7 and 14.5 %: beyond seven, the gain is smaller than
+#   the seed-to-seed spread at this training length.)
+# * **The InfoNCE bound says why.** Each model's training and test losses at its own $K$ nearly
+#   coincide, and both stay well below $\log K$ (middle panel). The gap, the lower bound on
+#   $I(X; Y)$, grows with $K$: 0.52 nats for $K = 2$ (where at most 0.69 is possible), 1.37 for
+#   $K = 8$, 1.75 for $K = 32$. A list of two candidates can reward at most 0.69 nats, and the
+#   $n = 1$ model already gets 0.52 of them: three quarters of the way to a perfect score, its loss
+#   has little left to ask for. Measured on the same footing, lists of all 1,000 test images, the
+#   bound orders the models as $n$ does: 1.68 nats for $n = 1$, then 1.76, 1.84, 1.86 and 1.89 for
+#   $n = 31$ (right panel), far below the ceiling $\log 1000 = 6.91$ (seeds 1 and 2 give the same
+#   order up to $n = 15$, 1.62–1.87 nats, and 1.82 and 1.93 at $n = 31$). More distractors make the
+#   task ask for more of what image and caption share, with diminishing returns at this training
+#   length. (A lower bound: the models have extracted *at least* this much; the true
+#   $I(X; Y)$ may be far larger.)
 # * **Hard distractors alone hurt.** Pools of images with the same scene and main colour (98 %
 #   of the pairs in a pool share the scene, 80 % scene and colour, against 14 % and 1 % in
-#   random pools) drop text→image R@10 from 14.4 % to 3.0 % — below notebook 01's colour bins.
-#   A model that never sees a jungle next to a desert never learns the scene, and most of the
-#   999 test distractors differ exactly there: among 8 random candidates it picks the right
+#   random pools) drop text→image R@10 from 14.4 % to 3.0 %, below notebook 01's colour bins
+#   (5.1 %). A model that never sees a jungle next to a desert never learns the scene, and most of
+#   the 999 test distractors differ exactly there: among 8 random candidates it picks the right
 #   image 24.5 % of the time, against 67.1 % for the random-trained model. Nor did it learn the
 #   fine distinctions it was drilled on: among 8 candidates of the same scene and colour both
-#   models are right about 21 % of the time (21.2 % and 21.7 %; with `SEED = 2`, 23.2 % and
-#   19.4 %). Distractors teach the distinctions they offer, and random ones offer the ones a
-#   random test asks about. Whether *mixing* hard pools into random ones pays is a good
-#   experiment to run yourself (a small change to `HardPools`).
+#   models are right about 21 % of the time (21.2 % for the hard-trained model, 21.5 % for the
+#   random-trained one; 21.5 and 20.4 % with `SEED = 1`, 23.2 and 21.3 % with `SEED = 2`). Distractors teach the distinctions they offer, and random
+#   ones offer the ones a random test asks about. Whether *mixing* hard pools into random ones
+#   pays is a good experiment to run yourself (a small change to `HardPools`).
+
+# %% [markdown]
+# ## 12. Hinge losses or the softmax?
+#
+# The lecture's "What We Glossed Over" names two families of losses: "Hinge losses; contrastive
+# losses". Section 6 showed the difference in what they learn: the softmax over candidates learns
+# PMI, while a hinge only asks the true candidate to beat each distractor by a margin and stops
+# pushing once it does. Which trains the better retrieval model? The same `DualScorer`, the same
+# image pools, the same four epochs; three losses, each in both directions, with every other item
+# of the 64-item pool as a negative ($n = 63$):
+#
+# * **softmax**: $\mathcal{L}_{X|Y} + \mathcal{L}_{Y|X}$ over the whole pool, CLIP's loss with a
+#   fixed scale (CLIP takes the mean of the two and learns the scale; a constant factor on the loss
+#   changes almost nothing for Adam, which divides it out up to its small $\epsilon$);
+# * **sum of hinges** (VSE; Faghri et al. 2018 trace it to Kiros et al. 2014): for each positive
+#   pair $(i, c)$ with cosine $s(i, c)$,
+#   $\sum_{\hat c} [\alpha - s(i, c) + s(i, \hat c)]_+ + \sum_{\hat\imath} [\alpha - s(i, c) + s(\hat\imath, c)]_+$
+#   over the negatives $\hat c$ (other captions) and $\hat\imath$ (other images) of the batch,
+#   margin $\alpha$ = `MARGIN` = 0.2 (the default of Faghri et al.'s code);
+# * **max of hinges** (VSE++, Faghri et al. 2018): the same with each sum replaced by a max, so
+#   only the **hardest negative** in the batch counts, in each direction.
+#
+# Both hinge losses are averaged over the pool's pairs (VSE++'s code sums them: for Adam the same,
+# up to $\epsilon$). Each model is a rung of the ladder. The three models cost about a fifth of
+# the notebook's time (the cell prints its CPU seconds); set `LOSS_COMPARISON = False` in the
+# parameters cell to skip them (their rungs are then not recorded).
+
+# %%
+with utils.skip_until_done():
+    def hinge_loss(cos: torch.Tensor, hardest: bool, margin: float = MARGIN) -> torch.Tensor:
+        """VSE's sum of hinges, or VSE++'s hardest negative, both ways; (B, B) cosines, positives on the diagonal."""
+        positive = cos.diagonal()
+        negative = ~torch.eye(len(cos), dtype=torch.bool, device=cos.device)
+        beat_caption = (margin - positive[None, :] + cos).clamp(min=0) * negative  # column j: images vs caption j's own
+        beat_image = (margin - positive[:, None] + cos).clamp(min=0) * negative    # row i: captions vs image i's own
+        if hardest:
+            return beat_caption.max(dim=0).values.mean() + beat_image.max(dim=1).values.mean()
+        return beat_caption.sum(dim=0).mean() + beat_image.sum(dim=1).mean()
+
+    def pool_hinge(hardest: bool, seed: int):
+        """A `fit` loss: the hinge loss on the cosines of each pool (scores / scale)."""
+        rng = np.random.default_rng(seed)
+
+        def loss_fn(model: nn.Module, batch: list[torch.Tensor]) -> torch.Tensor:
+            return hinge_loss(pool_scores(model, batch[0], rng) / model.scale, hardest)
+
+        return loss_fn
+
+    if not LOSS_COMPARISON:
+        print("LOSS_COMPARISON = False: section 12's three models are skipped")
+    else:
+        cpu0 = time.process_time()
+        LOSSES = {"softmax, whole pool": pool_loss("both", BATCH - 1, SEED),
+                  "sum of hinges (VSE)": pool_hinge(False, SEED),
+                  "hardest negative (VSE++)": pool_hinge(True, SEED)}
+        loss_models, loss_table, loss_histories = {}, {}, {}
+        for name, loss_fn in LOSSES.items():
+            loss_models[name], loss_histories[name] = train_scorer(loss_fn, desc=name)
+            loss_table[name], per_query[name] = evaluate_test(loss_models[name])
+            with torch.no_grad():
+                images = loss_models[name].encode_images(X_test)
+            spread = (images @ images.T).mean().item()
+            print(f"{name:>25}: training loss by epoch " + ", ".join(f"{h['loss']:.3f}" for h in loss_histories[name]) +
+                  f" | mean cosine between two test images {spread:.2f}")
+        print(f"3 models x {EPOCHS} epochs: {time.process_time() - cpu0:.1f} s of CPU in this kernel")
+        display(metrics.metrics_table(loss_table, keys=keys))
+        for direction, label in (("t2i", "text->image"), ("i2t", "image->text")):
+            boot = bootstrap_r10(list(LOSSES), direction)
+            for other in ("sum of hinges (VSE)", "hardest negative (VSE++)"):
+                diff = boot["softmax, whole pool"] - boot[other]
+                print(f"{label} R@10, softmax minus {other}: "
+                      f"{loss_table['softmax, whole pool'][direction + '_R@10'] - loss_table[other][direction + '_R@10']:+.1f}"
+                      f" ± {diff.std():.1f}")
+        plots.group_bars({name: {k: m[k] for k in ("t2i_R@1", "t2i_R@5", "t2i_R@10", "i2t_R@1", "i2t_R@5", "i2t_R@10")}
+                          for name, m in loss_table.items()},
+                         title="Softmax vs hinge losses, both directions, every other pool item a negative (n = 63)",
+                         ylabel="recall (%)")
+        plt.show()
+
+# %% [markdown]
+# **What the comparison says** (`SEED = 0`, four epochs each; ± one paired bootstrap standard
+# error). The softmax over the whole pool is the best of the three: RSUM 48.1, text→image /
+# image→text R@10 14.2 / 13.8 %, the best rung of this notebook (seven distractors gave 39.0 for the
+# same loss in section 10). The sum of hinges comes close: RSUM 43.3, R@10 12.9 / 13.5 % (the
+# softmax leads by $+1.3 \pm 0.8$ and $+0.3 \pm 1.3$ points). The hardest-negative loss of VSE++
+# **failed** here: RSUM 9.4, R@10 4.3 / 1.5 %. Its training loss only fell from 0.55 to 0.45, near
+# $2\alpha = 0.4$, its value when all cosines are equal, and indeed the image encoder collapsed:
+# two test images' vectors have a mean cosine of 1.00 (0.15 and 0.12 for the other two losses).
+# Our reading: from random weights the hardest negative of each query is mostly noise, and pushing
+# on it alone gives the encoders no consistent direction, while the softmax and the sum of hinges
+# spread their push over all negatives. VSE++ did not start from random weights: its image side
+# is an ImageNet-pretrained CNN (VGG19 or ResNet152 in the authors' code), whose hardest negatives
+# already mean something. Beside the notebook, with `SEED = 1` and `SEED = 2`, the hardest-negative
+# loss collapsed both times (RSUM 8.0, mean cosine 1.00), while softmax and sum of hinges swapped
+# places: RSUM 45.1 against 33.1, then 41.9 against 43.4. At this budget the two are close (the
+# softmax ahead on average over the three seeds); only the collapse is certain. So the lecture's
+# two families differ in practice as they did on the
+# counting tables of section 6: the softmax learns PMI and trained the best retriever at this seed;
+# a hinge over all negatives comes near; a hinge on the hardest negative alone needs a good start.
 
 # %% [markdown]
 # ### Record your rungs of the ladder
 #
-# The three models of section 9 and the hard-distractor model go to `utils.results`, under names
-# the ladder's tables can show (no "|"); notebook 07 draws the whole ladder.
+# The three models of section 10, the hard-distractor model of section 11 and the three losses of
+# section 12 go to `utils.results`, under names the ladder's tables can show (no "|"); notebook 07
+# draws the whole ladder.
 
 # %%
 with utils.skip_until_done():
     rungs = {"P(image given caption)": table["P(X|Y)"], "P(caption given image)": table["P(Y|X)"],
              "both conditionals (summed loss)": table["P(X|Y) + P(Y|X)"],
              "P(image given caption), hard distractors": hard_table["hard (same scene, same colour)"]}
+    if LOSS_COMPARISON:
+        rungs.update({"both conditionals, whole pool (softmax)": loss_table["softmax, whole pool"],
+                      "sum of hinges, whole pool (VSE)": loss_table["sum of hinges (VSE)"],
+                      "hardest-negative hinge, whole pool (VSE++)": loss_table["hardest negative (VSE++)"]})
     for name, m in rungs.items():
         results.record("05_conditional", name, m)
     print(f"recorded {list(rungs)} in {results.results_path()}")
@@ -1190,9 +1654,23 @@ with utils.skip_until_done():
 # %% [markdown]
 # ## What to remember
 #
-# * $P(X \mid Y)$ and $P(Y \mid X)$ answer different questions from the same counts: "play" → guitar is 0.10 on Scenes, guitar → "play" is 0.43; Bayes ties them through the joint, $P(X \mid Y)P(Y) = P(Y \mid X)P(X)$.
-# * Learning $F$ discriminatively means a softmax over candidates: the true item plus distractors, never the true item again, never a repeat; the two conditionals are the same score matrix normalised down its columns or along its rows, with padding masked to $-\infty$.
-# * Shuffle the candidates, or else: a model that can see the slot learns the slot (100 % as trained, 50 % shuffled, and falling); a per-pair scorer cannot, by construction.
-# * The two losses train different models: here $P(X \mid Y)$ (contrasting images) was best at text→image and at least as good as $P(Y \mid X)$ at image→text; the summed loss is the bridge to CLIP's symmetric loss. Measure such claims across seeds: at this budget, differences of up to about 2.5 points are noise.
-# * More distractors help (1 → 7 clearly); only-hard distractors teach the wrong lesson for a test set of random ones.
-# * Next: notebook 06 gives the text encoder word order (transformers); notebook 07 puts it all together in CLIP.
+# * $P(X \mid Y)$ and $P(Y \mid X)$ answer different questions from the same counts: "play" → guitar is 0.10 on Scenes, guitar → "play" is 0.43; Bayes ties them through the joint, $P(X \mid Y)P(Y) = P(Y \mid X)P(X)$, so they are equal only where the marginals are.
+# * Learning $F$ discriminatively means a softmax over candidates: the true item plus distractors, never the true item again, never a repeat; the two conditionals are the same score matrix normalised down its columns or along its rows, with padding masked to $-\infty$ (not to 0, not to a finite $-10^9$).
+# * That softmax learns PMI: on the counting tables, both trained tables sit within 0.04 nats of PMI once a constant per caption (per image) is removed; a hinge on the same lists stays 0.43 away. The probabilities are asymmetric, the learned scores are symmetric up to a constant per query.
+# * Shuffle the candidates, or else (our reading of the slide): a model that can see the slot learns the slot (100 % as trained, 50 % shuffled, and falling); a per-pair scorer cannot, by construction.
+# * The two losses train different models: here $P(X \mid Y)$ (contrasting images) was best at text→image (+4.8 ± 0.9 points of R@10 over $P(Y \mid X)$, a paired bootstrap over test images) and at least as good as $P(Y \mid X)$ at image→text. Error bars must respect the data: five captions of one image are not five independent queries, two models answer the same queries, and a training run is one draw (between seeds the recalls moved by up to 3.4 points).
+# * More distractors help (1 → 7 clearly): the loss over $K$ candidates can show at most $\log K$ nats, and the InfoNCE bound $\log K - \mathcal{L}$ grew from 0.52 nats ($K = 2$) to 1.75 ($K = 32$). Only-hard distractors teach the wrong lesson for a test set of random ones.
+# * Softmax or hinge: over the whole pool the softmax gave RSUM 48.1, the sum of hinges 43.3 (the order flips at another seed), and VSE++'s hardest negative collapsed from random weights (9.4) at every seed tried.
+# * Next: notebook 06 gives the text encoder word order (transformers); notebook 07 puts it all together in CLIP, with the mean of the two directions and a learned temperature.
+
+# %% [markdown]
+# ## Sources
+#
+# - The lecture (`multimodal_lecture.txt`): lines 900–926 (ImSearch, $P(X|Y)$, "batch it with true image and distractor images, then use cross entropy"), 928–930 (the slide titled "Shuffle these, or else?"), 934–962 ($P(X|Y)$, $P(Y|X)$, "Are these expressions symmetric?"), 964–1000 (dog/terrier/husky, guitar/frisbee/"play", $P(\text{guitar}|\text{"play"}) = 0.5$), 890–896 ("What We Glossed Over": PMI in loss functions, hinge and contrastive losses).
+# - A. van den Oord, Y. Li, O. Vinyals, *Representation Learning with Contrastive Predictive Coding*, arXiv:1807.03748 (2018), Sec. 2.3: the InfoNCE loss, its optimal score $\propto P(x \mid c) / P(x)$, and the bound $I \ge \log N - \mathcal{L}_N$.
+# - F. Faghri, D. J. Fleet, J. R. Kiros, S. Fidler, *VSE++: Improving Visual-Semantic Embeddings with Hard Negatives*, BMVC 2018, Sec. 3 (sum of hinges, max of hinges over the mini-batch); their code (github.com/fartashf/vsepp: margin 0.2, batch 128, ImageNet-pretrained VGG19/ResNet152); R. Kiros, R. Salakhutdinov, R. Zemel, *Unifying Visual-Semantic Embeddings with Multimodal Neural Language Models*, 2014 (the sum of hinges, as Faghri et al. credit it).
+# - A. Radford et al., *Learning Transferable Visual Models From Natural Language Supervision* (CLIP), ICML 2021, Fig. 3: the mean of the image and text cross-entropies, logits scaled by a learned temperature.
+# - O. Levy, Y. Goldberg, *Neural Word Embedding as Implicit Matrix Factorization*, NeurIPS 2014: skip-gram with negative sampling learns shifted PMI (notebook 03).
+# - B. Efron, R. Tibshirani, *An Introduction to the Bootstrap*, 1993: the bootstrap; here resampling test images, paired across models (`utils.metrics.paired_bootstrap`).
+# - PyTorch 2.14 (`torch.log_softmax`, `torch.logsumexp`, `F.cross_entropy`; float32 underflow of `torch.softmax` and overflow of `torch.exp`, as run), NumPy 2.4 `Generator` (`random`, `integers`), SciPy 1.17 (`spearmanr`).
+# - Scenes (`utils.scenes`): the course's own data; its grammar gives a guitar the verbs "play", "lie" and "rest".

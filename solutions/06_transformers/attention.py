@@ -18,21 +18,25 @@
 #
 # *From the Streetlight to CLIP — notebook 6 of 7*
 #
-# Both towers of CLIP — the one that reads captions and the one that looks at images — are
-# **transformers**. A transformer maps a *set* of vectors to a set of vectors: every element looks
-# at every other one through **scaled dot-product attention**,
+# CLIP reads captions with a **transformer**, and its best image towers are transformers too:
+# Vision Transformers, which read an image as a sequence of patches (the CLIP paper also trains
+# ResNet image towers). A transformer maps a *set* of vectors to a set of vectors: every element
+# looks at every other one through **scaled dot-product attention**,
 # $\mathrm{softmax}(QK^\top/\sqrt{d_k})\,V$, and self-attention is $\mathrm{Attention}(X, X, X)$.
 # A set has no order, so sequences get **positional encodings**. BERT learns from text without
-# labels by hiding words and predicting them (**masked language modelling**). And because
-# attention does not care what the elements are — *"language tokens, image regions, image
-# patches … transformers don't care"* — an image becomes a sequence of **patches**, and the very
-# same block reads it. In this notebook you build these pieces, train a tiny masked language
-# model on the Scenes captions, and turn images into patch sequences for notebook 07.
+# labels by hiding words and predicting them (**masked language modelling**) — one way to train a
+# text tower, and not CLIP's: CLIP's text transformer is *causally* masked (each token sees only
+# the tokens before it), takes the caption's vector at its end-of-text token, and learns from
+# CLIP's image–caption objective alone. And because attention does not care what the elements
+# are — the lecture: *"Language tokens, image regions, image patches, audio snippets, joint
+# positions, transformers don't care!"* — an image becomes a sequence of **patches**, and
+# the very same block reads it. In this notebook you build these pieces, train a tiny masked
+# language model on the Scenes captions, and let the same block read images as patch sequences.
 #
 # **Learning objectives.** After this notebook you can
 # 1. write batched scaled dot-product attention with a mask, and check it against PyTorch's own;
 # 2. compute the sinusoidal positional encodings and explain what their dot products say about positions;
-# 3. implement BERT's 15 % / 80-10-10 masking rule exactly, with special tokens left alone;
+# 3. implement BERT's 15 % / 80-10-10 masking rule in the exact form this course specifies, special tokens left alone;
 # 4. build a pre-norm transformer encoder block (multi-head self-attention, MLP, residuals) from your attention;
 # 5. read what a masked language model learned from captions — and what text alone cannot know;
 # 6. cut images into patch sequences that the same encoder block reads.
@@ -51,8 +55,9 @@
 # Each exercise is followed by a locked check cell. Run it: it tells you what differed and how.
 # When your notebook is graded, hidden checks also compare your functions with the reference
 # solution on random inputs, fixed weights and edge cases (each named in your feedback, e.g.
-# "a query with no allowed key"), on the grader's device (a GPU when it has one), so make them
-# correct for everything the exercise's text promises, not just the example.
+# "queries with no allowed key: zero weights, output and gradients"), on the grader's device (a
+# GPU when it has one), so make them correct for everything the exercise's text promises, not
+# just the example.
 #
 # **Limits when graded.** The grader stops a cell after 5 minutes and a kernel that uses more
 # than 4 GB of memory. Either costs only the exercise whose cell caused it: the grader restarts
@@ -109,15 +114,17 @@ IMAGE_EPOCHS = 1 if utils.is_grading() else 3   # a short test of the image towe
 # $$\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V,
 # \qquad Q \in \mathbb{R}^{L_q \times d_k},\; K \in \mathbb{R}^{L_k \times d_k},\; V \in \mathbb{R}^{L_k \times d_v}.$$
 #
-# Why divide by $\sqrt{d_k}$? For random vectors with unit-variance entries, $q \cdot k$ has
-# variance $d_k$; without the scale, wide heads push the softmax into saturation, where one
-# weight is ~1, the rest ~0, and the gradients vanish. **Self-attention** is
+# Why divide by $\sqrt{d_k}$? The transformer paper's reason (Vaswani et al. 2017, §3.2.1): for
+# random vectors with independent unit-variance entries, $q \cdot k$ has variance $d_k$; without
+# the scale, wide heads push the softmax into saturation, where one weight is ~1, the rest ~0,
+# and the gradients vanish. **Self-attention** is
 # $\mathrm{Attention}(X, X, X)$, with three learned projections of the same set $X$ as queries, keys
 # and values (section 7 adds them).
 #
 # A **mask** says which keys a query may look at. We use it for **padding**: captions of
 # different lengths are padded to a common length with `<pad>` tokens, and no query may attend
-# to a pad. (Decoders also use it to hide the future; BERT-style encoders do not.)
+# to a pad. (Decoders also use it to hide the future — a *causal* mask, query $i$ sees keys
+# $j \le i$ only — and so does CLIP's text transformer; BERT's encoder does not.)
 
 # %% [markdown]
 # ## 2. Exercise 1 — scaled dot-product attention (4 points)
@@ -137,13 +144,23 @@ IMAGE_EPOCHS = 1 if utils.is_grading() else 3   # a short test of the image towe
 # * Both have the dtype and device of `q` (float32 in, float32 out; float64 in, float64 out).
 #
 # **Edge case.** A query row whose mask is `False` everywhere has nothing to attend to: its
-# weights and its output are all zeros (not NaN — that is also what PyTorch returns).
+# weights and its output are all zeros, not NaN (PyTorch 2.14's `scaled_dot_product_attention`
+# returns zeros there too). That output is the constant 0, so its **gradients are 0 as well**:
+# the row passes no gradient to `q`, and adds nothing (in particular no NaN) to the gradients of
+# `k` and `v`. Why it matters: one NaN in a gradient spreads to every weight at the next
+# optimiser step, so a batch holding one query with nothing to attend to would ruin a model. The
+# hidden checks compare these gradients; the visible check below compares them with PyTorch's.
 #
 # **Pitfalls.**
-# * Mask *before* the softmax (fill masked scores with `-inf`, or with a very negative number),
-#   not after it: zeroing weights after the softmax leaves the other weights summing to less than one.
+# * Mask *before* the softmax, not after it: zeroing weights after the softmax leaves the other
+#   weights summing to less than one. Fill the masked scores (`masked_fill` or `torch.where`)
+#   with `-inf`, or with a number so negative that its exponential is exactly 0, such as
+#   `torch.finfo(scores.dtype).min`.
 # * `softmax` of a row that is `-inf` everywhere is NaN; handle the edge case above *after* the
 #   softmax (e.g. `weights.masked_fill(...)`) so that no NaN reaches the output.
+# * Do not *add* a mask of 0s and `-inf`s to the scores: for a row with no allowed key the
+#   forward pass can be repaired after the softmax, but its NaN still flows back through the
+#   addition into the gradients of `q` and `k`. A fill gives the masked entries no gradient at all.
 # * Scores can be large; use `torch.softmax` (it subtracts the row maximum) rather than
 #   `exp(scores) / exp(scores).sum()`, which overflows.
 # * `k.T` transposes *all* dimensions of a batched tensor: use `k.transpose(-2, -1)`.
@@ -205,13 +222,24 @@ for name, mine, theirs in (("q", qg, qr), ("k", kg, kr), ("v", vg, vr)):
     checks.check_array(mine.grad, kind="tensor", shape=tuple(theirs.shape), name=f"gradient w.r.t. {name}")
     checks.check_close(mine.grad, theirs.grad, rtol=1e-4, atol=1e-5, name=f"gradient w.r.t. {name} vs PyTorch's",
                        hint="stay in torch: no .detach(), .numpy() or in-place changes of q, k, v")
-# A (Lq, Lk) mask shared by the batch, whose last row allows no key at all: zeros, not NaN.
+# A (Lq, Lk) mask shared by the batch, whose last row allows no key at all: zeros, not NaN,
+# and no gradient from that row (compared with PyTorch's gradients).
 shared = torch.tensor([[True, True, False], [False, True, True], [False, False, False]], device=device)
-out3, w3 = attention(q[0, 0, :3, :], k[0, 0, :3, :], v[0, 0, :3, :], mask=shared)
+q3, k3, v3 = (t[0, 0, :3, :].clone().requires_grad_(True) for t in (q, k, v))
+out3, w3 = attention(q3, k3, v3, mask=shared)
 checks.check_array(w3, kind="tensor", shape=(3, 3), name="weights without leading dimensions")
 checks.check_equal(w3[2], torch.zeros(3, device=device), name="weights of a query that may attend to no key",
                    hint="softmax of a row of -inf is NaN: set such rows to 0 after the softmax")
 checks.check_equal(out3[2], torch.zeros(6, device=device), name="output of a query that may attend to no key")
+qr, kr, vr = (t.detach().clone().requires_grad_(True) for t in (q3, k3, v3))
+reference = F.scaled_dot_product_attention(qr, kr, vr, attn_mask=shared)
+(out3 * grad_out[0, 0, :3]).sum().backward()
+(reference * grad_out[0, 0, :3]).sum().backward()
+for name, mine, theirs in (("q", q3, qr), ("k", k3, kr), ("v", v3, vr)):
+    checks.check_close(mine.grad, theirs.grad, rtol=1e-4, atol=1e-5,
+                       name=f"gradient w.r.t. {name} when a query may attend to no key, vs PyTorch's",
+                       hint="fill masked scores (masked_fill / torch.where) rather than adding -inf: "
+                            "the NaN of a row without keys must not flow back")
 out64, w64 = attention(q1.double(), k1.double(), v1.double())
 checks.check_dtype(out64, torch.float64, name="output for float64 inputs")
 checks.check_dtype(w64, torch.float64, name="weights for float64 inputs")
@@ -221,11 +249,16 @@ from autograder.reference import compare_with_solution
 
 
 def run_attention(fn, q, k, v, mask, grad_out):
-    """Output, weights and the gradients of <output, grad_out> w.r.t. q, k, v."""
+    """Output, weights, whether masked weights are exactly 0, and the gradients of <output, grad_out>."""
     q, k, v = (t.clone().requires_grad_(True) for t in (q, k, v))
     out, weights = fn(q, k, v) if mask is None else fn(q, k, v, mask=mask)
     (out * grad_out).sum().backward()
-    return out.detach(), weights.detach(), q.grad, k.grad, v.grad
+    weights = weights.detach()
+    try:
+        exactly_zero = None if mask is None else bool((weights[~mask.expand(weights.shape)] == 0).all())
+    except (RuntimeError, IndexError):  # weights of a wrong shape: reported by the comparison of `weights`
+        exactly_zero = None
+    return out.detach(), weights, exactly_zero, q.grad, k.grad, v.grad
 
 
 g = torch.Generator().manual_seed(101)
@@ -258,7 +291,7 @@ cases = {
     "(batch, heads) with a (N, 1, 1, Lk) padding mask": attention_case((3, 2), 4, 6, 8, 5, padding),
     "three leading dimensions with a shared (Lq, Lk) mask": attention_case((2, 3, 2), 5, 5, 4, 3, causal),
     "a mask of full shape (..., Lq, Lk)": attention_case((2, 4), 3, 5, 6, 7, full),
-    "queries with no allowed key: zero weights and output": attention_case((2,), 4, 6, 3, 2, empty_rows),
+    "queries with no allowed key: zero weights, output and gradients": attention_case((2,), 4, 6, 3, 2, empty_rows),
     "large scores: a numerically stable softmax": attention_case((2,), 4, 5, 16, 3, some, scale=12.0),
     "float64 inputs stay float64": attention_case((2,), 3, 4, 5, 6, causal[:3, :4], dtype=torch.float64),
     "d_k = 1": attention_case((3,), 2, 3, 1, 4),
@@ -271,8 +304,9 @@ compare_with_solution("attention", attention, cases, rtol=1e-4, atol=1e-5, run=r
 #
 # Shuffle the keys and values together and the output of attention does not change: it has no
 # idea of order. "A dog chases a cat" and "a cat chases a dog" would be the same set of words.
-# The original transformer adds to each token vector a **positional encoding**, a fixed vector per
-# position $k = 0, 1, 2, \dots$ made of sines and cosines of geometrically spaced frequencies:
+# The original transformer (Vaswani et al. 2017, §3.5) adds to each token vector a **positional
+# encoding**, a fixed vector per position $k = 0, 1, 2, \dots$ made of sines and cosines of
+# geometrically spaced frequencies — the lecture's formula:
 #
 # $$P(k, 2i) = \sin\!\left(\frac{k}{n^{2i/d}}\right), \qquad P(k, 2i+1) = \cos\!\left(\frac{k}{n^{2i/d}}\right),
 # \qquad i = 0, 1, \dots$$
@@ -288,6 +322,12 @@ compare_with_solution("attention", attention, cases, rtol=1e-4, atol=1e-5, run=r
 # | 1 | am | 0.84 | 0.54 | 0.10 | 1.0 |
 # | 2 | a | 0.91 | −0.42 | 0.20 | 0.98 |
 # | 3 | robot | 0.14 | −0.99 | 0.30 | 0.96 |
+#
+# Fixed sinusoids are one choice, not the only one. The transformer paper also tried *learned*
+# position embeddings — one trained vector per position — and found "nearly identical results"
+# (its Table 3, row E). ViT and both of CLIP's transformers learn theirs (ViT §3.1: "standard
+# learnable 1D position embeddings"; CLIP's released code makes them trained parameters). This
+# notebook uses the sinusoids, for the text and for the image patches alike.
 
 # %% [markdown]
 # ## 4. Exercise 2 — sinusoidal positional encodings (3 points)
@@ -385,10 +425,12 @@ with utils.skip_until_done():
 # %% [markdown]
 # The dot product of two encodings depends only on their **distance**:
 # $P(a)\cdot P(b) = \sum_i \cos\big((a-b)/n^{2i/d}\big)$. It is largest ($d/2 = 32$) on the
-# diagonal, falls off smoothly for neighbours, and the band has the same shape on every row: the
-# **nearness between adjacent positions is preserved** wherever a word stands. Because each pair of
-# columns is a rotation, $P(k + s)$ is a fixed linear function of $P(k)$, so attention can learn
-# "look one word to the left" once for all positions. Measured above: $P(10)\cdot P(10+s)$ is 32,
+# diagonal, falls off smoothly for neighbours, and the band has the same shape on every row,
+# wherever a word stands: as the lecture puts it, “Nearness” between adjacent positions is
+# "preserved by encoding functions". Because each pair of columns is a rotation, $P(k + s)$ is a fixed linear function
+# of $P(k)$: the transformer paper chose the sinusoids because it hypothesised that this "would
+# allow the model to easily learn to attend by relative positions" (§3.5) — learn "look one word
+# to the left" once for all positions. Measured above: $P(10)\cdot P(10+s)$ is 32,
 # 30.9, 28.3, 23.9 for $s$ = 0, 1, 2, 4, and the same numbers from position 40. Further away
 # the curve does not fall to zero: for positions 8 or more apart it ripples between 13.4 and
 # 22.4 (printed above), so the encodings separate *near* from *far* well, and *far* from *farther*
@@ -398,24 +440,41 @@ with utils.skip_until_done():
 # ## 5. Masked language modelling: BERT's game
 #
 # How does a text tower learn what words mean without labels? BERT plays a game with itself:
-# hide some words of a sentence, and predict them from the rest. The rule, exactly:
+# hide some words of a sentence, and predict them from the rest. The lecture: *"15% of words
+# selected for training"*, *"80% of those [MASK]"*, *"10% random token"*, *"10% original token"*.
 #
-# * **15 %** of the tokens are **selected**; special tokens (`<pad>`, `<cls>`, …) never are;
-# * of the selected tokens, **80 %** are replaced by `<mask>`, **10 %** by a **random** token, and
-#   **10 %** stay **unchanged**;
-# * the model is trained to predict the **original** token at every selected position, and
-#   nothing elsewhere: the **labels** are the original ids there and **−100** everywhere else
-#   (`F.cross_entropy(..., ignore_index=-100)` skips them).
+# **The paper's rule** (Devlin et al. 2019, §3.1):
+# * **15 %** of the token positions are chosen at random for prediction;
+# * a chosen token is replaced by `[MASK]` **80 %** of the time, by a **random** token **10 %**,
+#   and left **unchanged 10 %**;
+# * the model predicts the **original** token at every chosen position, with a cross-entropy loss.
 #
-# Why not always `<mask>`? Because `<mask>` never appears when the model is used later: the 10 %
-# random and 10 % unchanged tokens force it to keep a good representation of *every* token, not
-# only of the masked ones.
+# Why not always `[MASK]`? The paper's answer: `[MASK]` never appears when the model is fine-tuned
+# later (§3.1), and since the encoder cannot tell which tokens it will be asked to predict or which
+# were replaced, it is "forced to keep a distributional contextual representation of every
+# input token" (appendix A.1).
+#
+# **The course's version**, which exercise 3 implements exactly. The paper leaves these details
+# open; each choice is also made by a widely used implementation, but none is the paper's text:
+# * **every non-special token is selected on its own with probability 0.15**, so a caption gets
+#   15 % of its tokens *on average*, not exactly (as Hugging Face's `DataCollatorForLanguageModeling`
+#   does; Google's original BERT code picks a fixed number per sequence, 15 % of its length rounded);
+# * **special tokens** (`<pad>`, `<cls>`, …) are never selected (the original code, too, skips its
+#   `[CLS]` and `[SEP]`) and **never used as the random token** (both implementations above draw
+#   it from the whole vocabulary, special tokens included);
+# * the **labels** are the original ids at the selected positions and **−100** everywhere else:
+#   `F.cross_entropy` skips −100 by default (`ignore_index=-100`), and Hugging Face uses the same
+#   convention;
+# * the training loop draws a **new mask for every batch** (RoBERTa's "dynamic masking", Liu et
+#   al. 2019, §4.1; BERT masked its training data once, when preparing it).
 #
 # **Tokens.** We tokenize with the course's plain `utils.text.tokenize` (lowercase, split on
 # spaces, strip punctuation) and build a `utils.text.Vocabulary` from the training captions,
 # with four special tokens first: `<pad>` = 0, `<unk>` = 1, `<mask>` = 2, `<cls>` = 3. Every
-# caption becomes `<cls>` + its token ids, padded with `<pad>` to `MAX_LEN` = 16 ids. `<cls>` is a
-# slot whose output vector can stand for the whole caption — notebook 07 uses it.
+# caption becomes `<cls>` + its token ids, padded with `<pad>` to `MAX_LEN` = 16 ids. `<cls>` plays
+# the part of BERT's `[CLS]`, a first token whose output vector can stand for the whole sentence
+# (Devlin et al. 2019, §3); the masked language model below never reads it, but the image tower of
+# section 10 uses the same trick, as ViT does.
 
 # %%
 train_data = scenes.load_scenes("train")
@@ -490,7 +549,7 @@ def mask_tokens(ids: torch.Tensor, vocab_size: int, special_ids: list[int] | tup
 # %% nbgrader={"grade": true, "grade_id": "test_mask_tokens", "locked": true, "points": 4, "schema_version": 3, "solution": false}
 # A small batch at seed 209: <cls> = 3 and <pad> = 0 are special, <mask> = 2, 12 ids. Six tokens are
 # selected: four become <mask>, 7 becomes a random 6, and one 6 stays itself (but is still labelled).
-# One <pad> position also draws select < 0.15, but special tokens are never selected.
+# The <cls> of the second row also draws select < 0.15, but special tokens are never selected.
 small = torch.tensor([[3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 0, 0],
                       [3, 11, 10, 9, 8, 7, 6, 5, 4, 10, 9, 8]], device=device)
 before = small.clone()
@@ -590,9 +649,10 @@ compare_with_solution("mask_tokens", mask_tokens, {
 #
 # One block turns a sequence of $L$ vectors into $L$ new vectors of the same width, in two steps,
 # each wrapped in a **residual** connection ($x + f(x)$: the block only has to learn a change, and
-# gradients flow straight through) and each preceded by a **LayerNorm** (the "pre-norm" variant
-# that GPT-2, ViT and CLIP use; the original transformer normalised after the residual and is
-# harder to train):
+# gradients flow straight through) and each preceded by a **LayerNorm**: the "pre-norm" layout of
+# GPT-2 (Radford et al. 2019, §2.3), ViT (§3.1) and CLIP's transformers. The original transformer
+# normalised *after* each residual, $\mathrm{LN}(x + f(x))$ (Vaswani et al. 2017, §3.1), a layout
+# that needs a learning-rate warm-up to train stably (Xiong et al. 2020):
 #
 # $$h = x + \mathrm{MHSA}(\mathrm{LN}_1(x)), \qquad y = h + \mathrm{MLP}(\mathrm{LN}_2(h)).$$
 #
@@ -625,19 +685,23 @@ compare_with_solution("mask_tokens", mask_tokens, {
 #   token, `False` for padding**; no query may attend to a padding key (every query row, padding
 #   positions included, is computed as usual — only the keys are masked);
 # * heads: within the queries (and likewise keys and values), head $h$ owns features
-#   `[h * d_h, (h + 1) * d_h)`; reshape `(N, L, d)` → `(N, L, H, d_h)` → transpose to
-#   `(N, H, L, d_h)` and call **your `attention`** once for all heads, with the padding mask
-#   reshaped to `(N, 1, 1, L)`;
+#   `[h * d_h, (h + 1) * d_h)`. The intended way: reshape `(N, L, d)` → `(N, L, H, d_h)` →
+#   transpose to `(N, H, L, d_h)` and call **your `attention`** once for all heads, with the
+#   padding mask reshaped to `(N, 1, 1, L)` (only the numbers are graded: a loop over the heads,
+#   or attention computed inline, is fine too);
 # * merge the heads back in the same feature order (transpose to `(N, L, H, d_h)`, reshape to
 #   `(N, L, d)`), apply `out`, add the residual; then the MLP branch with its residual;
 # * `y`: `(N, L, d_model)`; `weights`: the attention weights `(N, H, L, L)`.
 #
 # **Pitfalls.** `x.reshape(N, H, L, d_h)` without the transpose compiles and runs, but mixes up
-# tokens and features. Normalise the *input* of each branch, not the residual stream. Your
-# block calls your `attention`: exercise 1's check should pass first.
+# tokens and features. Normalise the *input* of each branch, not the residual stream.
 #
 # The check compares your block with PyTorch's own `nn.TransformerEncoderLayer(norm_first=True)`
-# carrying the same weights.
+# carrying the same weights. In your notebook it runs your block with *your* `attention`, so make
+# exercise 1's check pass first. **When graded**, this check (visible part and hidden cases) runs
+# your block with a reference attention — PyTorch's own — in the place of the name `attention`,
+# and puts yours back afterwards: a mistake in exercise 1 costs exercise 1's points only, not this
+# exercise's too.
 
 # %% nbgrader={"grade": false, "grade_id": "EncoderBlock", "locked": false, "schema_version": 3, "solution": true}
 class EncoderBlock(nn.Module):
@@ -677,6 +741,92 @@ class EncoderBlock(nn.Module):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_EncoderBlock", "locked": true, "points": 6, "schema_version": 3, "solution": false}
+### BEGIN HIDDEN TESTS
+# Graded: the block runs with a reference attention (PyTorch's own) in place of the student's
+# `attention`, which exercise 1 grades: in the hidden cases and in the visible checks below. The
+# student's `attention` is put back after this cell, even when a check fails.
+from IPython import get_ipython
+
+from autograder.reference import compare_with_solution
+
+missing = object()
+
+
+def reference_attention(q, k, v, mask=None):
+    """F.scaled_dot_product_attention's output, and its weights (the output for identity values)."""
+    eye = torch.eye(k.shape[-2], dtype=v.dtype, device=v.device).expand(*v.shape[:-1], k.shape[-2])
+    both = F.scaled_dot_product_attention(q, k, torch.cat([v, eye], dim=-1), attn_mask=mask)
+    return both[..., : v.shape[-1]], both[..., v.shape[-1]:]
+
+
+student_attention = globals().get("attention", missing)
+
+
+def restore_attention(*_) -> None:
+    """Put the student's attention back (a post_run_cell hook: it runs even after a failed check)."""
+    if student_attention is missing:
+        globals().pop("attention", None)
+    else:
+        globals()["attention"] = student_attention
+    get_ipython().events.unregister("post_run_cell", restore_attention)
+
+
+if get_ipython() is not None:
+    globals()["attention"] = reference_attention
+    get_ipython().events.register("post_run_cell", restore_attention)
+
+
+def run_block(impl, d_model, n_heads, d_ff, state, x, pad_mask, grad_out):
+    """Build the block, load fixed weights, run it with the reference attention; outputs and dL/dx."""
+    namespace = getattr(impl.forward, "__globals__", globals())  # where the block looks `attention` up
+    saved = namespace.get("attention", missing)
+    namespace["attention"] = reference_attention
+    try:
+        block = impl(d_model, n_heads, d_ff).to(device)
+        block.load_state_dict(state)
+        x = x.clone().requires_grad_(True)
+        y, weights = block(x) if pad_mask is None else block(x, pad_mask)
+        (y * grad_out).sum().backward()
+        return y.detach(), weights.detach(), x.grad
+    finally:
+        if saved is missing:
+            namespace.pop("attention", None)
+        else:
+            namespace["attention"] = saved
+
+
+g = torch.Generator().manual_seed(404)
+
+
+def block_case(d_model, n_heads, d_ff, n, length, lengths=None):
+    """Fixed random weights, inputs, padding mask (from the lengths) and output gradient."""
+    shapes = {"norm1.weight": (d_model,), "norm1.bias": (d_model,), "qkv.weight": (3 * d_model, d_model),
+              "qkv.bias": (3 * d_model,), "out.weight": (d_model, d_model), "out.bias": (d_model,),
+              "norm2.weight": (d_model,), "norm2.bias": (d_model,), "mlp.0.weight": (d_ff, d_model),
+              "mlp.0.bias": (d_ff,), "mlp.2.weight": (d_model, d_ff), "mlp.2.bias": (d_model,)}
+    state = {}
+    for name, shape in shapes.items():
+        scale = 1 / math.sqrt(shape[-1]) if len(shape) == 2 else 0.2
+        state[name] = (torch.randn(shape, generator=g) * scale + (1.0 if name.startswith("norm") and
+                                                                   name.endswith("weight") else 0.0)).to(device)
+    pad = None
+    if lengths is not None:
+        pad = (torch.arange(length)[None, :] < torch.tensor(lengths)[:, None]).to(device)
+    return {"d_model": d_model, "n_heads": n_heads, "d_ff": d_ff, "state": state,
+            "x": torch.randn(n, length, d_model, generator=g).to(device), "pad_mask": pad,
+            "grad_out": torch.randn(n, length, d_model, generator=g).to(device)}
+
+
+cases = {
+    "d_model 16, 4 heads, no padding mask": block_case(16, 4, 64, 2, 7),
+    "a padding mask (True = real token)": block_case(16, 4, 32, 3, 6, lengths=[6, 3, 1]),
+    "one head": block_case(12, 1, 24, 2, 5, lengths=[5, 2]),
+    "8 heads of width 2": block_case(16, 8, 16, 2, 4),
+    "d_ff different from 4 d_model, 3 heads": block_case(24, 3, 10, 3, 5, lengths=[2, 5, 4]),
+    "one sequence of one token": block_case(8, 2, 16, 1, 1),
+}
+compare_with_solution("EncoderBlock", EncoderBlock, cases, rtol=1e-4, atol=1e-5, run=run_block)
+### END HIDDEN TESTS
 # The parameters, their names and shapes: what the hidden check loads into your block.
 torch.manual_seed(0)
 block = EncoderBlock(16, 4, 40).to(device)
@@ -723,52 +873,6 @@ with torch.no_grad():
     checks.check_close(block(x, pad)[0], x, rtol=1e-6, atol=1e-6, name="the block with both branches switched off",
                        hint="y = h + MLP(LN2(h)) with h = x + MHSA(LN1(x))")
 print("Exercise 4: visible checks passed.")
-### BEGIN HIDDEN TESTS
-from autograder.reference import compare_with_solution
-
-
-def run_block(impl, d_model, n_heads, d_ff, state, x, pad_mask, grad_out):
-    """Build the block, load fixed weights, run it; outputs and the gradient w.r.t. x."""
-    block = impl(d_model, n_heads, d_ff).to(device)
-    block.load_state_dict(state)
-    x = x.clone().requires_grad_(True)
-    y, weights = block(x) if pad_mask is None else block(x, pad_mask)
-    (y * grad_out).sum().backward()
-    return y.detach(), weights.detach(), x.grad
-
-
-g = torch.Generator().manual_seed(404)
-
-
-def block_case(d_model, n_heads, d_ff, n, length, lengths=None):
-    """Fixed random weights, inputs, padding mask (from the lengths) and output gradient."""
-    shapes = {"norm1.weight": (d_model,), "norm1.bias": (d_model,), "qkv.weight": (3 * d_model, d_model),
-              "qkv.bias": (3 * d_model,), "out.weight": (d_model, d_model), "out.bias": (d_model,),
-              "norm2.weight": (d_model,), "norm2.bias": (d_model,), "mlp.0.weight": (d_ff, d_model),
-              "mlp.0.bias": (d_ff,), "mlp.2.weight": (d_model, d_ff), "mlp.2.bias": (d_model,)}
-    state = {}
-    for name, shape in shapes.items():
-        scale = 1 / math.sqrt(shape[-1]) if len(shape) == 2 else 0.2
-        state[name] = (torch.randn(shape, generator=g) * scale + (1.0 if name.startswith("norm") and
-                                                                   name.endswith("weight") else 0.0)).to(device)
-    pad = None
-    if lengths is not None:
-        pad = (torch.arange(length)[None, :] < torch.tensor(lengths)[:, None]).to(device)
-    return {"d_model": d_model, "n_heads": n_heads, "d_ff": d_ff, "state": state,
-            "x": torch.randn(n, length, d_model, generator=g).to(device), "pad_mask": pad,
-            "grad_out": torch.randn(n, length, d_model, generator=g).to(device)}
-
-
-cases = {
-    "d_model 16, 4 heads, no padding mask": block_case(16, 4, 64, 2, 7),
-    "a padding mask (True = real token)": block_case(16, 4, 32, 3, 6, lengths=[6, 3, 1]),
-    "one head": block_case(12, 1, 24, 2, 5, lengths=[5, 2]),
-    "8 heads of width 2": block_case(16, 8, 16, 2, 4),
-    "d_ff different from 4 d_model, 3 heads": block_case(24, 3, 10, 3, 5, lengths=[2, 5, 4]),
-    "one sequence of one token": block_case(8, 2, 16, 1, 1),
-}
-compare_with_solution("EncoderBlock", EncoderBlock, cases, rtol=1e-4, atol=1e-5, run=run_block)
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ## 9. A tiny masked language model on the captions
@@ -833,14 +937,16 @@ with utils.skip_until_done():
 # %% [markdown]
 # ### What did it learn? Four probes
 #
-# We hide one word of a phrase and read the model's five most probable fillers. The lecture's
-# phrasings, checked against the Scenes grammar (`utils/scenes.py`), so that every probe is a
-# sentence the model could have seen:
+# We hide one word of a phrase and read the model's five most probable fillers. The four probes
+# are the course's, written in the Scenes grammar (`utils/scenes/grammar.py`) so that each is a
+# sentence the model could have seen. Two of them echo the lecture: its caption "A tropical bird
+# perches in the jungle." and its polysemous "play" ("play guitar", "play piano", "play
+# basketball", "play tag"). The probes:
 #
 # * "a red [MASK] above a blue boat" — a relation caption ("a red kite above a blue boat"): what can be above a boat?
 # * "a bird perches in the [MASK]" — a single-object caption: where does a bird perch?
-# * "someone plays the [MASK]" — the grammar never writes "play the …": music captions are
-#   "someone plays the guitar", so the lecture's "play the [MASK]" becomes this;
+# * "someone plays the [MASK]" — the music sense of *play*, as the grammar writes it ("someone
+#   plays the guitar");
 # * "a dog [MASK] with a ball" — the game sense of *play* ("a dog plays with a ball").
 
 # %%
@@ -969,8 +1075,10 @@ with utils.skip_until_done():
     plt.show()
     colour = np.isin(words, sorted(WORD_KINDS["colour"]))
     no_object = np.array([scenes.query_group(c) == "scene" for c in test_data.captions])[caption_of]
+    print(f"most frequent training word: {vocab.tokens[int(frequency.argmax())]!r}; per kind: {commonest}")
     for label, where in (("name no object ('a blue sky')", colour & no_object), ("name an object", colour & ~no_object)):
-        print(f"colour words in captions that {label}: {100 * (truth == guess)[where].mean():.1f} % of {where.sum():,}")
+        print(f"colour words in captions that {label}: {100 * (truth == guess)[where].mean():.1f} % of {where.sum():,} "
+              f"(always {commonest['colour']!r}: {100 * (words[where] == commonest['colour']).mean():.1f} %)")
 
 # %% [markdown]
 # **What a text tower can and cannot know.** Measured above: 64.7 % of all hidden words are
@@ -980,9 +1088,10 @@ with utils.skip_until_done():
 # **Objects** (28.9 %) and **colours** (24.1 %) are the hard ones, and for the same reason: the
 # rest of the caption rarely determines them. "a [MASK] flies above the sea" fits a bird, a plane
 # and a kite, and "bird", "birdie" and "songbird" are all right for the picture but only one of
-# them is the hidden word. The colour of an object is almost pure guesswork: 21.6 % against
-# 13.5 % for always guessing the commonest colour; the little it knows comes from the scene
-# (Scenes never paints an object in a colour close to the background behind it). Colour words
+# them is the hidden word. The colour of an object is almost pure guesswork: 21.6 % of the 3,219
+# colour words in captions that name an object, against 11.9 % for always guessing "blue", the
+# commonest colour; the little it knows comes from the scene (Scenes never paints an object in a
+# colour within an RGB distance of 70 of the background behind it, `utils/scenes/layout.py`). Colour words
 # in captions without an object ("a blue sky", "a green field") are fixed phrases and all 109 are
 # right. The words a text-only model cannot predict are exactly the words that only the
 # image can decide — which is why CLIP trains a text tower *together* with an image tower.
@@ -1031,6 +1140,10 @@ with utils.skip_until_done():
         print(f"block {layer + 1}: rows looking mostly at the previous / next word, per head: "
               + ", ".join(f"{int((strongest[h] == rows - 1).sum())} / {int((strongest[h] == rows + 1).sum())}"
                           for h in range(N_HEADS)) + f" (of {len(shown)} rows)")
+    for layer, weights in enumerate(maps):
+        row = weights[0, :, hidden_at].cpu()  # (heads, L): where the <mask> row looks
+        print(f"block {layer + 1}, the <mask> row's strongest key per head: "
+              + ", ".join(f"head {h + 1} {shown[int(row[h].argmax())]!r} {float(row[h].max()):.2f}" for h in range(N_HEADS)))
 
 # %% [markdown]
 # Most rows are not spread evenly: they have one or two bright cells. Several heads look mainly
@@ -1039,8 +1152,9 @@ with utils.skip_until_done():
 # the *previous* word in 4 rows each; in block 1, head 1 at the previous word in 5 rows. A head
 # that picked keys at random would hit a given neighbour in about one row of twelve. "Previous
 # word" and "next word" heads exist only thanks to the positional encodings. The `<mask>` row
-# shows where the model gathers evidence for the hidden object: the colour word in front of it
-# (block 2, head 2) and the relation "right" (block 2, head 3). Its guess, "tree" for "flower",
+# shows where the model gathers evidence for the hidden object (printed above): the colour word in
+# front of it (block 2, head 2, weight 0.59) and the relation "right" (block 2, head 3, 0.53). Its
+# guess, "tree" for "flower",
 # is another plant: nothing in the sentence says which one it was.
 
 
@@ -1059,12 +1173,14 @@ with utils.skip_until_done():
 # %% [markdown]
 # ## 10. Images as sequences of patches
 #
-# *"Language tokens, image regions, image patches … transformers don't care."* The Vision
-# Transformer (ViT), and CLIP's image tower with it, cuts an image into non-overlapping
-# $p \times p$ **patches**, flattens each patch into a vector of $p \cdot p \cdot C$ numbers and
-# reads them **row by row** — left to right, top to bottom, like words on a page. A linear layer
-# embeds each patch vector (as `nn.Embedding` does for a word id), the positional encodings say
-# where each patch was, and the encoder blocks you wrote do the rest.
+# *"Language tokens, image regions, image patches, audio snippets, joint positions, transformers
+# don't care!"* The Vision Transformer (ViT; Dosovitskiy et al. 2021, §3.1), and CLIP's ViT image
+# towers with it, cuts an image into non-overlapping $p \times p$ **patches**, flattens each patch
+# into a vector of $p \cdot p \cdot C$ numbers and reads them **row by row** — left to right, top to
+# bottom, like words on a page. A linear layer embeds each patch vector (as `nn.Embedding` does for
+# a word id), position embeddings say where each patch was — ViT and CLIP *learn* one vector per
+# patch position; the tower below reuses your sinusoids — and encoder blocks like the one you
+# wrote do the rest.
 
 # %% [markdown]
 # ## 11. Exercise 5 — patchify (3 points)
@@ -1190,10 +1306,10 @@ with utils.skip_until_done():
 # %% [markdown]
 # ### The image tower: the same block, reading patches
 #
-# The image tower of notebook 07 is the text tower with one line changed: a linear layer embeds
-# the patch vectors where `nn.Embedding` embedded word ids. A learned `<cls>` vector goes in
-# front, the positional encodings number the patches in reading order, your `EncoderBlock`s
-# follow, and the output at `<cls>` is the image's vector. Images are read at 32×32 in 8×8
+# A small Vision Transformer is the text tower with one line changed: a linear layer embeds the
+# patch vectors where `nn.Embedding` embedded word ids. A learned `<cls>` vector goes in front (ViT's
+# "class token"), the positional encodings number the patches in reading order, your
+# `EncoderBlock`s follow, and the output at `<cls>` is the image's vector. Images are read at 32×32 in 8×8
 # patches: 16 patches + `<cls>` = 17 tokens, about as long as a caption.
 
 # %%
@@ -1276,16 +1392,29 @@ with utils.skip_until_done():
 # Measured above: after three short epochs the top-scored class is in the image for 33.7 % of
 # the test images, against 18.0 % for always naming the commonest class. The same block that read
 # captions has started to read pictures — no convolution, no notion of neighbouring pixels beyond
-# what the patches and the positional encodings give it — but it is far from done. Notebook 07
-# trains this tower with the captions as its teacher, next to a text tower, and measures
-# retrieval with it.
+# what the patches and the positional encodings give it — but it is far from done. CLIP trains
+# its image tower with captions as the teacher, next to a text tower; notebook 07 trains a pair
+# of towers that way and measures retrieval with them.
 
 # %% [markdown]
 # ## What to remember
 #
 # * **Attention** is a soft lookup: $\mathrm{softmax}(QK^\top/\sqrt{d_k})\,V$, batched over any leading dimensions; a boolean mask (True = may attend) removes keys *before* the softmax, and a row with nothing to attend to must give zeros, not NaN.
-# * Attention sees a **set**. **Sinusoidal positional encodings** add order: their dot products depend only on the distance between positions, so nearness is the same everywhere in a sentence.
-# * **BERT's game** — select 15 % of the non-special tokens; 80 % `<mask>`, 10 % random, 10 % unchanged; labels −100 elsewhere — teaches a text tower from captions alone.
+# * Attention sees a **set**. **Sinusoidal positional encodings** add order: their dot products depend only on the distance between positions, so nearness is the same everywhere in a sentence. ViT and CLIP learn their position embeddings instead.
+# * **BERT's game** — the paper: choose 15 % of the tokens, make 80 % of them `[MASK]`, 10 % random, leave 10 % unchanged, predict the originals; the course's exact version selects each non-special token with probability 0.15 and labels the rest −100 — teaches a text tower from captions alone (measured here: 64.7 % of hidden test words recovered, 24.1 % of the colour words). CLIP's text tower is trained differently: causally masked, read at its end-of-text token, taught by images.
 # * A **pre-norm encoder block** is $x + \mathrm{MHSA}(\mathrm{LN}(x))$, then $+\,\mathrm{MLP}(\mathrm{LN}(\cdot))$; heads are a reshape and a transpose, and getting that order wrong runs silently.
 # * What a masked language model learns is what the **text** determines — syntax, the senses of *play*, which words go together — not what only the image knows, such as an object's colour: that is the job of the image tower and of CLIP.
 # * An image is a **sequence of patches**, and the same block reads it. Next: notebook 07 trains a text tower and an image tower together, contrastively — CLIP.
+
+# %% [markdown]
+# ## Sources
+#
+# * The lecture (`multimodal_lecture.txt`): transformers as set functions, lines 245–249; scaled dot-product attention and $\mathrm{Attention}(X, X, X)$, lines 251–264; positional encodings, the d = 4, n = 100 table for "I am a robot" and nearness "preserved by encoding functions", lines 329–353; masked language modelling, 15 % / 80 % / 10 % / 10 %, lines 358–376; "transformers don't care!", lines 408–412; "A tropical bird perches in the jungle", line 431; the senses of "play", lines 725–726; patches as embeddings for a transformer, lines 886–887.
+# * Vaswani et al. 2017, "Attention Is All You Need": §3.1 (residual, then LayerNorm: post-norm), §3.2.1 (scaled dot-product attention; the variance $d_k$ of $q \cdot k$, footnote 4), §3.2.2 (multi-head attention), §3.5 and Table 3 row (E) (sinusoids with $n$ = 10,000, the relative-position hypothesis, learned embeddings "nearly identical").
+# * Devlin et al. 2019, "BERT": §3 (the `[CLS]` token), §3.1 (15 % chosen, 80 / 10 / 10, the pre-training / fine-tuning mismatch), appendix A.1 ("forced to keep a distributional contextual representation of every input token").
+# * The course's masking choices, compared with: Google's BERT code (`create_pretraining_data.py`, `create_masked_lm_predictions`: 15 % of the length rounded per sequence, `[CLS]`/`[SEP]` skipped, random words from the whole vocabulary); Hugging Face transformers 5.24.0, `DataCollatorForLanguageModeling.torch_mask_tokens` (independent 15 % per non-special token, labels −100, random words from the whole vocabulary); Liu et al. 2019, "RoBERTa", §4.1 (static vs dynamic masking).
+# * Radford et al. 2019, "Language Models are Unsupervised Multitask Learners" (GPT-2), §2.3 (LayerNorm moved to the input of each sub-block); Xiong et al. 2020, "On Layer Normalization in the Transformer Architecture" (post-norm needs a learning-rate warm-up).
+# * Dosovitskiy et al. 2021, "An Image is Worth 16x16 Words" (ViT), §3.1: flattened patches, a linear patch embedding, a learnable class token, "standard learnable 1D position embeddings", LayerNorm before every block.
+# * Radford et al. 2021, "Learning Transferable Visual Models From Natural Language Supervision" (CLIP): §2.3 (trained from scratch, no pre-trained text encoder), §2.4 (ResNet and ViT image encoders; the text transformer with masked self-attention, read at the `[EOS]` token), §2.5 (ViT-L/14@336px performs best); OpenAI's released code `clip/model.py` (learned `positional_embedding` in both towers, the causal `build_attention_mask`, pre-norm `ResidualAttentionBlock`).
+# * PyTorch 2.14 (installed, run here): `F.scaled_dot_product_attention` (True = may attend; zeros, and zero gradients, for a query with no allowed key), `nn.TransformerEncoderLayer(norm_first=True)`, `F.cross_entropy(ignore_index=-100)` by default.
+# * Every number in this notebook's text comes from its own run on the CPU (seeded).

@@ -220,6 +220,114 @@ def kmeans(pixels, k, n_iter=25, seed=0):
     return centroids.astype(np.float32), labels.astype(np.int32)
 
 
+@mutant("ties between centroids go to the highest index")
+def kmeans(pixels, k, n_iter=25, seed=0):
+    x = pixels.astype(np.float64)
+    rng = np.random.default_rng(seed)
+    centroids = x[rng.choice(len(x), size=k, replace=False)]
+
+    def assign(c):
+        d = ((x[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+        labels = k - 1 - d[:, ::-1].argmin(axis=1)
+        return labels, d[np.arange(len(x)), labels]
+
+    for _ in range(n_iter):
+        labels, dist = assign(centroids)
+        counts = np.bincount(labels, minlength=k)
+        sums = np.zeros((k, 3))
+        np.add.at(sums, labels, x)
+        updated = centroids.copy()
+        filled = counts > 0
+        updated[filled] = sums[filled] / counts[filled, None]
+        worst_first = np.argsort(-dist, kind="stable")
+        for j, pixel in zip(np.flatnonzero(~filled), worst_first, strict=False):
+            updated[j] = x[pixel]
+        centroids = updated
+    labels, _ = assign(centroids)
+    return centroids.astype(np.float32), labels.astype(np.int64)
+
+
+@mutant("worst-served ties go to the highest pixel index")
+def kmeans(pixels, k, n_iter=25, seed=0):
+    x = pixels.astype(np.float64)
+    rng = np.random.default_rng(seed)
+    centroids = x[rng.choice(len(x), size=k, replace=False)]
+
+    def assign(c):
+        d = ((x[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+        labels = d.argmin(axis=1)
+        return labels, d[np.arange(len(x)), labels]
+
+    for _ in range(n_iter):
+        labels, dist = assign(centroids)
+        counts = np.bincount(labels, minlength=k)
+        sums = np.zeros((k, 3))
+        np.add.at(sums, labels, x)
+        updated = centroids.copy()
+        filled = counts > 0
+        updated[filled] = sums[filled] / counts[filled, None]
+        worst_first = len(x) - 1 - np.argsort(-dist[::-1], kind='stable')
+        for j, pixel in zip(np.flatnonzero(~filled), worst_first, strict=False):
+            updated[j] = x[pixel]
+        centroids = updated
+    labels, _ = assign(centroids)
+    return centroids.astype(np.float32), labels.astype(np.int64)
+
+
+@mutant("empty clusters handled in decreasing index order")
+def kmeans(pixels, k, n_iter=25, seed=0):
+    x = pixels.astype(np.float64)
+    rng = np.random.default_rng(seed)
+    centroids = x[rng.choice(len(x), size=k, replace=False)]
+
+    def assign(c):
+        d = ((x[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+        labels = d.argmin(axis=1)
+        return labels, d[np.arange(len(x)), labels]
+
+    for _ in range(n_iter):
+        labels, dist = assign(centroids)
+        counts = np.bincount(labels, minlength=k)
+        sums = np.zeros((k, 3))
+        np.add.at(sums, labels, x)
+        updated = centroids.copy()
+        filled = counts > 0
+        updated[filled] = sums[filled] / counts[filled, None]
+        worst_first = np.argsort(-dist, kind="stable")
+        for j, pixel in zip(np.flatnonzero(~filled)[::-1], worst_first, strict=False):
+            updated[j] = x[pixel]
+        centroids = updated
+    labels, _ = assign(centroids)
+    return centroids.astype(np.float32), labels.astype(np.int64)
+
+
+@mutant("returns float64 centroids")
+def kmeans(pixels, k, n_iter=25, seed=0):
+    x = pixels.astype(np.float64)
+    rng = np.random.default_rng(seed)
+    centroids = x[rng.choice(len(x), size=k, replace=False)]
+
+    def assign(c):
+        d = ((x[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+        labels = d.argmin(axis=1)
+        return labels, d[np.arange(len(x)), labels]
+
+    for _ in range(n_iter):
+        labels, dist = assign(centroids)
+        counts = np.bincount(labels, minlength=k)
+        sums = np.zeros((k, 3))
+        np.add.at(sums, labels, x)
+        updated = centroids.copy()
+        filled = counts > 0
+        updated[filled] = sums[filled] / counts[filled, None]
+        worst_first = np.argsort(-dist, kind="stable")
+        for j, pixel in zip(np.flatnonzero(~filled), worst_first, strict=False):
+            updated[j] = x[pixel]
+        centroids = updated
+    labels, _ = assign(centroids)
+    return centroids.astype(np.float64), labels.astype(np.int64)
+
+
 @alternative("expanded distances |x|^2 - 2xc + |c|^2, per-cluster loop, float64 throughout")
 def kmeans(pixels, k, n_iter=25, seed=0):
     x = np.asarray(pixels, dtype=np.float64)
@@ -320,6 +428,21 @@ def colour_histograms(images, centroids, chunk=500):
     return out
 
 
+@mutant("ties between centroids go to the highest index")
+def colour_histograms(images, centroids, chunk=200):
+    c = centroids.astype(np.float64)
+    k = len(c)
+    out = np.zeros((len(images), k), dtype=np.float32)
+    for start in range(0, len(images), chunk):
+        part = images[start:start + chunk]
+        x = part.reshape(-1, 3).astype(np.float64) / 255.0
+        d = ((x[:, None, :] - c[None]) ** 2).sum(axis=2)
+        labels = (k - 1 - d[:, ::-1].argmin(axis=1)).reshape(len(part), -1)
+        for i, row in enumerate(labels):
+            out[start + i] = np.bincount(row, minlength=k) / row.size
+    return out
+
+
 @alternative("one image at a time, one-hot mean, float32 distances")
 def colour_histograms(images, centroids, chunk=500):
     c = centroids.astype(np.float32)
@@ -405,6 +528,28 @@ def bag_of_words(captions, vocabulary):
     return np.stack(rows)
 
 
+@mutant("splits on single spaces only (tabs and newlines glue words together)")
+def bag_of_words(captions, vocabulary):
+    column = {word: j for j, word in enumerate(vocabulary)}
+    out = np.zeros((len(captions), len(vocabulary)), dtype=np.float32)
+    for i, caption in enumerate(captions):
+        for piece in caption.lower().split(" "):
+            token = piece.strip(".,;:!?\"'()[]{}")
+            if token in column:
+                out[i, column[token]] += 1
+    return out
+
+
+@mutant("lower-cases the vocabulary too (a column 'Red' counts the token 'red')")
+def bag_of_words(captions, vocabulary):
+    out = np.zeros((len(captions), len(vocabulary)), dtype=np.float32)
+    for i, caption in enumerate(captions):
+        tokens = tokenize(caption)
+        for j, word in enumerate(vocabulary):
+            out[i, j] = tokens.count(word.lower())
+    return out
+
+
 @alternative("collections.Counter per caption, list.index-free")
 def bag_of_words(captions, vocabulary):
     from collections import Counter
@@ -460,6 +605,12 @@ def cooccurrence_theta(A, B):
     return np.where(denominator > 0, (A.T @ B) / safe, 0.0)
 
 
+@mutant("adds eps = 1e-6 to the denominator instead of the exact zero rule")
+def cooccurrence_theta(A, B):
+    A, B = A.astype(np.float32), B.astype(np.float32)
+    return ((A.T @ B) / (A.sum(axis=0)[:, None] + B.sum(axis=0)[None, :] + 1e-6)).astype(np.float32)
+
+
 @alternative("float64 einsum, np.divide with where= into a float array")
 def cooccurrence_theta(A, B):
     A, B = np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64)
@@ -490,10 +641,15 @@ def score_matrix(A, theta, B):
     return ((A @ theta) @ B.reshape(B.shape[1], B.shape[0])).astype(np.float32)
 
 
-@alternative("the other multiplication order, A (theta B^T)")
+@alternative("the other multiplication order, (A theta) B^T (slower here, equal within float32 rounding)")
 def score_matrix(A, theta, B):
     A, theta, B = A.astype(np.float32), theta.astype(np.float32), B.astype(np.float32)
-    return A @ (theta @ B.T)
+    return (A @ theta) @ B.T
+
+
+@mutant("casts only the result: uint8 inputs are multiplied as uint8 and wrap around")
+def score_matrix(A, theta, B):
+    return (A @ (theta @ B.T)).astype(np.float32)
 
 
 @alternative("einsum in float64, cast at the end")

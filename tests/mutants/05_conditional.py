@@ -278,6 +278,75 @@ def sample_candidates(n_images, caption_image, n_distractors, shuffle, rng):
     return candidates, target.astype(np.int64)
 
 
+@mutant("target drawn even without shuffling, then zeroed (a call to the generator the text forbids)")
+def sample_candidates(n_images, caption_image, n_distractors, shuffle, rng):
+    true = np.asarray(caption_image, dtype=np.int64)
+    if not 0 <= n_distractors <= n_images - 1:
+        raise ValueError("too many distractors")
+    keys = rng.random((len(true), n_images - 1))
+    others = np.argsort(keys, axis=1)[:, :n_distractors]
+    distractors = others + (others >= true[:, None])
+    target = rng.integers(0, n_distractors + 1, size=len(true))
+    if not shuffle:
+        target = np.zeros(len(true), dtype=np.int64)
+    is_target = np.arange(n_distractors + 1)[None, :] == target[:, None]
+    candidates = np.empty((len(true), n_distractors + 1), dtype=np.int64)
+    candidates[is_target] = true
+    candidates[~is_target] = distractors.ravel()
+    return candidates, target.astype(np.int64)
+
+
+@mutant("no lower bound: a negative n_distractors is no ValueError (rows built with np.insert)")
+def sample_candidates(n_images, caption_image, n_distractors, shuffle, rng):
+    true = np.asarray(caption_image, dtype=np.int64)
+    if n_distractors > n_images - 1:
+        raise ValueError("too many distractors")
+    keys = rng.random((len(true), n_images - 1))
+    others = np.argsort(keys, axis=1)[:, :n_distractors]
+    distractors = others + (others >= true[:, None])
+    target = rng.integers(0, n_distractors + 1, size=len(true)) if shuffle else np.zeros(len(true), np.int64)
+    rows = [np.insert(distractors[j], target[j], true[j]) for j in range(len(true))]
+    return np.array(rows, dtype=np.int64).reshape(len(true), -1), target.astype(np.int64)
+
+
+@mutant("no keys drawn when there are no distractors (the generator's state differs)")
+def sample_candidates(n_images, caption_image, n_distractors, shuffle, rng):
+    true = np.asarray(caption_image, dtype=np.int64)
+    if not 0 <= n_distractors <= n_images - 1:
+        raise ValueError("too many distractors")
+    if n_distractors == 0:
+        others = np.zeros((len(true), 0), dtype=np.int64)
+    else:
+        keys = rng.random((len(true), n_images - 1))
+        others = np.argsort(keys, axis=1)[:, :n_distractors]
+    distractors = others + (others >= true[:, None])
+    target = rng.integers(0, n_distractors + 1, size=len(true)) if shuffle else np.zeros(len(true), np.int64)
+    is_target = np.arange(n_distractors + 1)[None, :] == target[:, None]
+    candidates = np.empty((len(true), n_distractors + 1), dtype=np.int64)
+    candidates[is_target] = true
+    candidates[~is_target] = distractors.ravel()
+    return candidates, target.astype(np.int64)
+
+
+@mutant("np.argpartition: the n smallest keys, not in increasing key order")
+def sample_candidates(n_images, caption_image, n_distractors, shuffle, rng):
+    true = np.asarray(caption_image, dtype=np.int64)
+    if not 0 <= n_distractors <= n_images - 1:
+        raise ValueError("too many distractors")
+    keys = rng.random((len(true), n_images - 1))
+    if n_distractors == 0:
+        others = np.zeros((len(true), 0), dtype=np.int64)
+    else:
+        others = np.argpartition(keys, n_distractors - 1, axis=1)[:, :n_distractors]
+    distractors = others + (others >= true[:, None])
+    target = rng.integers(0, n_distractors + 1, size=len(true)) if shuffle else np.zeros(len(true), np.int64)
+    is_target = np.arange(n_distractors + 1)[None, :] == target[:, None]
+    candidates = np.empty((len(true), n_distractors + 1), dtype=np.int64)
+    candidates[is_target] = true
+    candidates[~is_target] = distractors.ravel()
+    return candidates, target.astype(np.int64)
+
+
 @mutant("target returned as int32")
 def sample_candidates(n_images, caption_image, n_distractors, shuffle, rng):
     true = np.asarray(caption_image, dtype=np.int64)
@@ -381,6 +450,22 @@ def image_given_caption_loss(scores, target, mask=None):
     return -torch.log(p[target, torch.arange(scores.shape[1], device=scores.device)]).mean()
 
 
+@mutant("the column indices made on the default device (the CPU), not on the scores' device", needs="cuda")
+def image_given_caption_loss(scores, target, mask=None):
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    log_p = torch.log_softmax(scores, dim=0)
+    return -log_p[target, torch.arange(scores.shape[1])].mean()
+
+
+@mutant("the loss returned on the CPU (.cpu()), not on the scores' device", needs="cuda")
+def caption_given_image_loss(scores, target, mask=None):
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    log_p = torch.log_softmax(scores, dim=1)
+    return -log_p[torch.arange(scores.shape[0], device=scores.device), target].mean().cpu()
+
+
 @mutant("per-caption losses returned, not their mean")
 def image_given_caption_loss(scores, target, mask=None):
     if mask is not None:
@@ -405,11 +490,43 @@ def image_given_caption_loss(scores, target, mask=None):
     return F.cross_entropy(scores.T, target)
 
 
-@alternative("a finite fill (-1e9) and logsumexp by hand")
+@mutant("a finite fill (-1e9): padding takes the probability when every score is below it (text: exactly 0)")
 def image_given_caption_loss(scores, target, mask=None):
     filled = scores if mask is None else scores.masked_fill(~mask, -1e9)
     picked = filled.gather(0, target[None, :]).squeeze(0)
     return (torch.logsumexp(filled, dim=0) - picked).mean()
+
+
+@mutant("torch.log(torch.softmax(...)): a probability that underflows to 0 gives an infinite loss")
+def image_given_caption_loss(scores, target, mask=None):
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    p = torch.softmax(scores, dim=0)
+    return -torch.log(p[target, torch.arange(scores.shape[1], device=scores.device)]).mean()
+
+
+@alternative("a -inf fill and logsumexp by hand (the lse rounded at the scores' magnitude)")
+def image_given_caption_loss(scores, target, mask=None):
+    filled = scores if mask is None else scores.masked_fill(~mask, float("-inf"))
+    picked = filled.gather(0, target[None, :]).squeeze(0)
+    return (torch.logsumexp(filled, dim=0) - picked).mean()
+
+
+@alternative("fill with the dtype's most negative finite number: exp underflows to exactly 0")
+def image_given_caption_loss(scores, target, mask=None):
+    if mask is not None:
+        scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
+    log_p = scores - torch.logsumexp(scores, dim=0, keepdim=True)
+    return -log_p[target, torch.arange(scores.shape[1], device=scores.device)].mean()
+
+
+@alternative("float64 intermediates, cast back to the scores' dtype")
+def image_given_caption_loss(scores, target, mask=None):
+    wide = scores.double()
+    if mask is not None:
+        wide = wide.masked_fill(~mask, float("-inf"))
+    log_p = torch.log_softmax(wide, dim=0)
+    return (-log_p[target, torch.arange(scores.shape[1], device=scores.device)].mean()).to(scores.dtype)
 
 
 # ---------------------------------------------------------------- exercise 4: caption_given_image_loss
@@ -453,9 +570,32 @@ def caption_given_image_loss(scores, target, mask=None):
     return -log_p[torch.arange(scores.shape[0], device=scores.device), target].sum()
 
 
+@mutant("a finite fill (-1e9): padding takes the probability when every score is below it (text: exactly 0)")
+def caption_given_image_loss(scores, target, mask=None):
+    if mask is not None:
+        scores = scores.masked_fill(~mask, -1e9)
+    log_p = torch.log_softmax(scores, dim=1)
+    return -log_p[torch.arange(scores.shape[0], device=scores.device), target].mean()
+
+
+@mutant("torch.log(torch.softmax(...)): a probability that underflows to 0 gives an infinite loss")
+def caption_given_image_loss(scores, target, mask=None):
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    p = torch.softmax(scores, dim=1)
+    return -torch.log(p[torch.arange(scores.shape[0], device=scores.device), target]).mean()
+
+
 @alternative("exercise 3 on the transposed scores and mask")
 def caption_given_image_loss(scores, target, mask=None):
     return image_given_caption_loss(scores.T, target, None if mask is None else mask.T)
+
+
+@alternative("a -inf fill and logsumexp by hand along the rows")
+def caption_given_image_loss(scores, target, mask=None):
+    filled = scores if mask is None else scores.masked_fill(~mask, float("-inf"))
+    picked = filled.gather(1, target[:, None]).squeeze(1)
+    return (torch.logsumexp(filled, dim=1) - picked).mean()
 
 
 @alternative("F.cross_entropy with a -inf fill")
@@ -531,6 +671,77 @@ class DualScorer(nn.Module):
 
     def encode_images(self, images):
         return self.cnn(images)
+
+    def forward(self, images, ids):
+        return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
+
+
+@mutant("no padding_idx=0: the <pad> row of a fresh model is random")
+class DualScorer(nn.Module):
+    def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim)
+        self.cnn = nn.Sequential(
+            nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
+        self.scale = scale
+
+    def encode_texts(self, ids):
+        keep = (ids != 0).unsqueeze(-1).float()
+        return F.normalize((self.embedding(ids) * keep).sum(1) / keep.sum(1).clamp(min=1), dim=-1)
+
+    def encode_images(self, images):
+        return F.normalize(self.cnn(images), dim=-1)
+
+    def forward(self, images, ids):
+        return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
+
+
+@mutant("the loaded <pad> row zeroed in place instead of masking the padding")
+class DualScorer(nn.Module):
+    def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
+        self.cnn = nn.Sequential(
+            nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
+        self.scale = scale
+
+    def encode_texts(self, ids):
+        with torch.no_grad():
+            self.embedding.weight[0] = 0.0  # "the <pad> row is zero": made so, in the loaded weights
+        count = (ids != 0).sum(1, keepdim=True).clamp(min=1)
+        return F.normalize(self.embedding(ids).sum(1) / count, dim=-1)
+
+    def encode_images(self, images):
+        return F.normalize(self.cnn(images), dim=-1)
+
+    def forward(self, images, ids):
+        return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
+
+
+@mutant("the scale stored as a tensor, not a plain float")
+class DualScorer(nn.Module):
+    def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
+        self.cnn = nn.Sequential(
+            nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
+        self.scale = torch.tensor(float(scale))
+
+    def encode_texts(self, ids):
+        keep = (ids != 0).unsqueeze(-1).float()
+        return F.normalize((self.embedding(ids) * keep).sum(1) / keep.sum(1).clamp(min=1), dim=-1)
+
+    def encode_images(self, images):
+        return F.normalize(self.cnn(images), dim=-1)
 
     def forward(self, images, ids):
         return self.scale * self.encode_images(images) @ self.encode_texts(ids).T

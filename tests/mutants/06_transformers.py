@@ -145,6 +145,27 @@ def attention(q, k, v, mask=None):
     return weights @ v, weights
 
 
+@mutant("adds a 0/-inf mask to the scores: right forward, NaN gradients for a query with no allowed key")
+def attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        bias = torch.zeros(mask.shape, dtype=scores.dtype, device=scores.device)
+        scores = scores + bias.masked_fill(~mask, float("-inf"))
+    weights = torch.nan_to_num(torch.softmax(scores, dim=-1), nan=0.0)
+    return weights @ v, weights
+
+
+@mutant("masked scores filled with -20: masked weights tiny, not exactly 0")
+def attention(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, -20.0)
+    weights = torch.softmax(scores, dim=-1)
+    if mask is not None:
+        weights = weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0)
+    return weights @ v, weights
+
+
 @alternative("einsum, a finite fill (the dtype's minimum), rows without keys zeroed by a product")
 def attention(q, k, v, mask=None):
     scores = torch.einsum("...qd,...kd->...qk", q, k) * q.shape[-1] ** -0.5
@@ -256,6 +277,14 @@ def positional_encoding(n_positions, d, n=10000):
     j = torch.arange(d)
     angles = k / float(n) ** (2 * (j // 2).to(torch.float64) / d)
     return torch.where(j % 2 == 0, torch.sin(angles), torch.cos(angles))
+
+
+@mutant("returns the encodings on the notebook's device, not on the CPU", needs="cuda")
+def positional_encoding(n_positions, d, n=10000):
+    k = torch.arange(n_positions, dtype=torch.float64)[:, None]
+    j = torch.arange(d)
+    angles = k / float(n) ** (2 * (j // 2).to(torch.float64) / d)
+    return torch.where(j % 2 == 0, torch.sin(angles), torch.cos(angles)).to(device, torch.float32)  # noqa: F821 (the notebook's global, on purpose)
 
 
 @alternative("numpy in float64, one column at a time")
@@ -443,6 +472,21 @@ def mask_tokens(ids, vocab_size, special_ids, mask_id, rng):
     randomised = selected & (action >= 0.8) & (action < 0.9)
     inputs[randomised] = candidates[pick[randomised]]
     return inputs, np.where(selected, original, -100)
+
+
+@mutant("returns CPU tensors whatever the device of ids", needs="cuda")
+def mask_tokens(ids, vocab_size, special_ids, mask_id, rng):
+    special = sorted(set(int(s) for s in special_ids))
+    candidates = np.array([t for t in range(vocab_size) if t not in special], dtype=np.int64)
+    select, action = rng.random(ids.shape), rng.random(ids.shape)
+    pick = rng.integers(0, len(candidates), size=ids.shape)
+    original = ids.cpu().numpy()
+    selected = (select < 0.15) & ~np.isin(original, special)
+    inputs = original.copy()
+    inputs[selected & (action < 0.8)] = mask_id
+    randomised = selected & (action >= 0.8) & (action < 0.9)
+    inputs[randomised] = candidates[pick[randomised]]
+    return torch.from_numpy(inputs), torch.from_numpy(np.where(selected, original, -100))
 
 
 @alternative("torch throughout: draws moved to the device, torch.where chain")
@@ -733,6 +777,50 @@ class EncoderBlock(nn.Module):
         return x + self.mlp(self.norm1(x)), weights
 
 
+@mutant("dropout (p = 0.1) after the attention and in the MLP")
+class EncoderBlock(nn.Module):
+    def __init__(self, d_model, n_heads, d_ff):
+        super().__init__()
+        self.n_heads = n_heads
+        self.norm1 = nn.LayerNorm(d_model)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.out = nn.Linear(d_model, d_model)
+        self.norm2 = nn.LayerNorm(d_model)
+        self.mlp = nn.Sequential(nn.Linear(d_model, d_ff), nn.GELU(), nn.Dropout(0.1), nn.Linear(d_ff, d_model))
+        self.drop = nn.Dropout(0.1)
+
+    def forward(self, x, pad_mask=None):
+        n, length, d = x.shape
+        q, k, v = (t.reshape(n, length, self.n_heads, -1).transpose(1, 2)
+                   for t in self.qkv(self.norm1(x)).split(d, dim=-1))
+        mask = None if pad_mask is None else pad_mask[:, None, None, :]
+        merged, weights = attention(q, k, v, mask)
+        x = x + self.drop(self.out(merged.transpose(1, 2).reshape(n, length, d)))
+        return x + self.mlp(self.norm2(x)), weights
+
+
+@mutant("zeroes the outputs at the padding positions")
+class EncoderBlock(nn.Module):
+    def __init__(self, d_model, n_heads, d_ff):
+        super().__init__()
+        self.n_heads = n_heads
+        self.norm1 = nn.LayerNorm(d_model)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.out = nn.Linear(d_model, d_model)
+        self.norm2 = nn.LayerNorm(d_model)
+        self.mlp = nn.Sequential(nn.Linear(d_model, d_ff), nn.GELU(), nn.Linear(d_ff, d_model))
+
+    def forward(self, x, pad_mask=None):
+        n, length, d = x.shape
+        q, k, v = (t.reshape(n, length, self.n_heads, -1).transpose(1, 2)
+                   for t in self.qkv(self.norm1(x)).split(d, dim=-1))
+        mask = None if pad_mask is None else pad_mask[:, None, None, :]
+        merged, weights = attention(q, k, v, mask)
+        x = x + self.out(merged.transpose(1, 2).reshape(n, length, d))
+        y = x + self.mlp(self.norm2(x))
+        return (y if pad_mask is None else y * pad_mask[..., None]), weights
+
+
 @alternative("layers created in another order; chunk + view/permute, the mask built with unsqueeze")
 class EncoderBlock(nn.Module):
     def __init__(self, d_model, n_heads, d_ff):
@@ -856,6 +944,15 @@ def patchify(images, patch):
     if h % patch or w % patch:
         raise ValueError("not a multiple of the patch size")
     grid = images.float().reshape(n, h // patch, patch, w // patch, patch, c).permute(0, 1, 3, 2, 4, 5)
+    return grid.reshape(n, -1, patch * patch * c)
+
+
+@mutant("returns the patches on the CPU whatever the device of the images", needs="cuda")
+def patchify(images, patch):
+    n, h, w, c = images.shape
+    if h % patch or w % patch:
+        raise ValueError("not a multiple of the patch size")
+    grid = images.cpu().reshape(n, h // patch, patch, w // patch, patch, c).permute(0, 1, 3, 2, 4, 5)
     return grid.reshape(n, -1, patch * patch * c)
 
 
