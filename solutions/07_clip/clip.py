@@ -783,7 +783,7 @@ with utils.skip_until_done():
 # fell from 4.10 in the first pass to 2.33 in the last (a batch of 128 at chance is
 # $\log 128 = 4.85$), and validation RSUM rose from 72 to 241, still climbing: more
 # passes would pay (the GPU configuration trains 40). The scale hardly moved: from 14.3 it dipped to 13.4 in the third pass and came back to 13.7. CLIP
-# trained 32 epochs over 400 million pairs (section 2.5 of the paper); a model this far from
+# trained 32 epochs over 400 million pairs (sections 2.2 and 2.5 of the paper); a model this far from
 # confident has no use for sharper logits yet. (On another CPU your numbers may differ a little —
 # its kernels sum floats in another order — but every run on one machine gives the same.)
 
@@ -2149,7 +2149,7 @@ with utils.skip_until_done():
 #   lil linear model"), 1129–1138 (CLIP: a dataset classifier from label text, zero-shot
 #   prediction) and 890–896 ("What We Glossed Over", ending "Co-occurrence isn't ground truth").
 # * Radford et al. (2021), *Learning Transferable Visual Models From Natural Language Supervision*:
-#   section 2.3 and Figure 3 (the symmetric loss), 2.4 (the text encoder read at its [EOS] token,
+#   section 2.2 (400 million image–text pairs), 2.3 and Figure 3 (the symmetric loss), 2.4 (the text encoder read at its [EOS] token,
 #   masked self-attention), 2.5 (temperature initialised at 0.07, clipped at a scale of 100;
 #   32 epochs, batches of 32,768), 3.1.4 (prompt engineering +1.3 and ensembling +3.5 points on
 #   ImageNet), 3.1.5 and Figure 6 (zero-shot against few-shot linear probes).
