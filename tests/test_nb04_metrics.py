@@ -157,6 +157,20 @@ def test_average_precision_equals_pycocotools(seed: int, tie_scores: bool, iou: 
     assert ours_mean == pytest.approx(theirs_mean, abs=1e-9)
 
 
+def test_equal_ious_are_the_one_rule_where_pycocotools_differs() -> None:
+    """The notebook's example: our rule gives the lower ground-truth index, pycocotools the later one."""
+    truth = [{"boxes": torch.tensor([[3.0, 0, 13, 10], [5, 0, 15, 10]]), "labels": torch.tensor([0, 0])}]
+    found = [{"boxes": torch.tensor([[4.0, 0, 14, 10], [0, 0, 10, 10]]), "scores": torch.tensor([0.9, 0.8]),
+              "labels": torch.tensor([0, 0])}]
+    iou = solution("box_iou")(found[0]["boxes"].double(), truth[0]["boxes"].double())
+    assert iou[0, 0] == iou[0, 1] == pytest.approx(9 / 11)
+    assert iou[1].tolist() == pytest.approx([7 / 13, 1 / 3])
+    ours, _ = solution("average_precision")(found, truth)
+    theirs, _ = coco_average_precision(found, truth, n_classes=1, iou=0.5)
+    assert ours[0] == pytest.approx(51 / 101, abs=1e-12)
+    assert theirs[0] == pytest.approx(1.0, abs=1e-12)
+
+
 def test_decode_detections_equals_a_loop_over_cells() -> None:
     gen = torch.Generator().manual_seed(4)
     outputs = torch.cat([torch.randn(2, 3, 6, 5, generator=gen), torch.rand(2, 2, 6, 5, generator=gen),

@@ -166,7 +166,8 @@ plt.show()
 #   is one observation: a pair that occurs twice counts twice. The same string may occur as an
 #   object and as a word; they are different things (count objects and words separately).
 # * returns a dict with exactly four keys, each a table of probabilities (numbers, compared to
-#   within $10^{-12}$: compute them in double precision, Python `float` or NumPy `float64`):
+#   within $10^{-12}$: compute them in double precision, Python `float` or NumPy `float64`; a
+#   `dict` subclass such as `defaultdict` counts as a dict):
 #   * `"P(X)"`: `{x: P(X=x)}` for every object `x` in the pairs;
 #   * `"P(Y)"`: `{y: P(Y=y)}` for every word `y`;
 #   * `"P(X|Y)"`: `{y: {x: P(X=x | Y=y)}}` — the outer key is what we **condition on**, the word;
@@ -233,7 +234,17 @@ cases = {
     "no pairs: four empty dicts": {"pairs": []},
     "a string that is both an object and a word": {"pairs": [("play", "play"), ("dog", "play"), ("play", "sit")]},
 }
-compare_with_solution("conditionals_from_pairs", conditionals_from_pairs, cases, rtol=1e-12, atol=1e-12)
+
+
+def as_dicts(fn, pairs):
+    """The four tables, with dict subclasses (defaultdict, Counter) read as plain dicts."""
+    def plain(value):
+        return {k: plain(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    return plain(fn(pairs))
+
+
+compare_with_solution("conditionals_from_pairs", conditionals_from_pairs, cases, run=as_dicts, rtol=1e-12, atol=1e-12)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -328,31 +339,35 @@ with utils.skip_until_done():
 # every epoch, distractors redrawn at every step); this exercise builds the lists for the first.
 #
 # **Write** `sample_candidates(n_images, caption_image, n_distractors, shuffle, rng)`:
-# * `n_images`: the images are `0 .. n_images - 1`; `caption_image`: `(m,)` ints (array or list), the
-#   true image of each of `m` captions; `n_distractors`: $n \ge 0$; `shuffle`: bool; `rng`: a
-#   `np.random.Generator`.
-# * returns `(candidates, target)`: `candidates` `(m, n + 1)` int64, each row the true image and
-#   $n$ distinct other images; `target` `(m,)` int64, the slot of the true image in each row
-#   (`candidates[j, target[j]] == caption_image[j]`).
+# * `n_images`: the images are `0 .. n_images - 1`; `caption_image`: `(m,)` ints (a list, or an
+#   array of any integer dtype), the true image of each of `m` captions ($m = 0$ is allowed: no
+#   captions); `n_distractors`: $n \ge 0$; `shuffle`: bool; `rng`: a `np.random.Generator`.
+# * returns `(candidates, target)`: `candidates` `(m, n + 1)` int64 (whatever the dtype of
+#   `caption_image`), each row the true image and $n$ distinct other images; `target` `(m,)`
+#   int64, the slot of the true image in each row (`candidates[j, target[j]] == caption_image[j]`).
 # * Raise `ValueError` unless $0 \le n \le$ `n_images - 1` (there are only `n_images - 1` other images).
 #
 # **Use `rng` exactly like this** (the hidden checks compare your lists with the solution's at
-# fixed seeds, so the order of the random draws is part of the contract):
+# fixed seeds, and the generator's state after the call, so the numbers drawn and their order are
+# part of the contract):
 # 1. **Distractors, all captions at once:** `keys = rng.random((m, n_images - 1))` — one random key
 #    per caption and *other* image — and `others = np.argsort(keys, axis=1)[:, :n_distractors]`:
 #    the $n$ other images with the smallest keys, in increasing key order (random keys give a
 #    uniform sample without repeats). `others` counts the other images only: value `v` means
 #    image `v` if `v < caption_image[j]`, else image `v + 1` (so the true image is skipped).
 # 2. **Target slots**, after step 1: if `shuffle`, `target = rng.integers(0, n_distractors + 1, size=m)`
-#    (one call, uniform over the $n + 1$ slots); else all zeros and no call.
+#    (one call, uniform over the $n + 1$ slots); else all zeros and no call. (Calls that draw the
+#    same numbers are as good: with NumPy 2.4, `rng.choice(n_distractors + 1, size=m)` does.)
 # 3. **Rows:** the true image goes into slot `target[j]`; the distractors fill the other slots
 #    in the order of step 1 (left to right).
 #
 # For example, with `caption_image = [2]`, `n_distractors = 2` and `others = [[3, 0]]`, the
 # distractors are images 4 and 0; with `target = [1]` the row is `[4, 2, 0]`.
 #
-# Vectorise step 1 (no Python loop over captions); memory is $m \times$ `n_images` floats, fine
-# for the 5,000 × 1,000 test lists below.
+# Write step 1 for all captions at once: one `rng.random` call, one `argsort`. (A loop that
+# draws each caption's keys in turn, `rng.random(n_images - 1)`, draws the very same numbers, so
+# it is not wrong, only longer.) Memory is $m \times$ `n_images` floats, fine for the 5,000 × 1,000
+# test lists below.
 
 # %% nbgrader={"grade": false, "grade_id": "sample_candidates", "locked": false, "schema_version": 3, "solution": true}
 def sample_candidates(n_images: int, caption_image: np.ndarray | list[int], n_distractors: int, shuffle: bool,
@@ -457,6 +472,8 @@ cases = {
                                                            "n_distractors": 4, "shuffle": False, "seed": 6},
     "true images given as a list": {"n_images": 10, "caption_image": [9, 0, 3, 3, 7], "n_distractors": 3,
                                     "shuffle": True, "seed": 7},
+    "true images as an int32 array: int64 candidates": {"n_images": 30, "caption_image": (truth % 30).astype(np.int32),
+                                                        "n_distractors": 4, "shuffle": True, "seed": 17},
     "no distractors: one candidate": {"n_images": 5, "caption_image": [4, 1], "n_distractors": 0,
                                       "shuffle": True, "seed": 8},
     "every other image a distractor": {"n_images": 6, "caption_image": [5, 0, 2], "n_distractors": 5,
@@ -529,9 +546,12 @@ with utils.skip_until_done():
 #
 # **Pitfalls.** Padding must get probability **exactly 0**, whatever the scores: replace masked
 # scores by $-\infty$ (`scores.masked_fill(~mask, float("-inf"))`). Multiplying by the mask makes
-# them 0, and $e^0 = 1$ still counts; a large finite fill such as $-10^9$ is not $-\infty$ either:
-# when every score lies below it (scores are any real numbers, $-2 \cdot 10^9$ included), the
-# padding takes the probability. Scores can also be far apart: use `torch.log_softmax` /
+# them 0, and $e^0 = 1$ still counts; a large finite fill such as $-10^9$ or $-10^{30}$ is not
+# $-\infty$ either: when every score lies below it (scores are any real numbers, $-2 \cdot 10^9$
+# and $-10^{31}$ included), the padding takes the probability. (A fill of
+# `torch.finfo(scores.dtype).min`, the dtype's most negative finite number and an idiom of some
+# libraries, is fine: no score lies below it; only a score equal to it would share the
+# probability with the padding, and the checks have none.) Scores can also be far apart: use `torch.log_softmax` /
 # `torch.logsumexp`. `torch.log(torch.softmax(...))` does not overflow (the softmax subtracts the
 # maximum first) but **underflows**: in float32 a candidate about 104 below the best gets
 # $p = 0$, and $\log 0 = -\infty$, an infinite loss. A hand-made `torch.exp(scores)` overflows:
@@ -541,14 +561,18 @@ with utils.skip_until_done():
 # ### Exercise 3 — $-\log P(X \mid Y)$ (3 points)
 #
 # **Write** `image_given_caption_loss(scores, target, mask=None)`:
-# * `scores`: `(N, M)` float tensor (any float dtype), images × captions;
+# * `scores`: `(N, M)` float tensor (any float dtype, float16 included), images × captions, on
+#   any device (not necessarily the notebook's `device`);
 # * `target`: `(M,)` int64 tensor, `target[j]` the row of caption $j$'s true image;
 # * `mask`: `None` (every image is a candidate for every caption) or an `(N, M)` bool tensor;
 #   `mask[target[j], j]` is always `True`;
 # * returns the mean over the $M$ captions of $-\log P(X = x_{t_j} \mid Y = y_j)$ as a 0-dim
 #   tensor of the dtype and on the device of `scores`, differentiable with respect to `scores`.
+#   Float16 scores give a float16 loss (compared to within 1 % or 0.01; computing in a wider
+#   dtype inside and casting back is fine).
 #
-# Vectorised: no Python loop over captions.
+# Vectorised: no Python loop over captions. (A hidden check counts the torch operations of one
+# call: there must be as many for 40 captions as for 4.)
 
 # %% nbgrader={"grade": false, "grade_id": "image_given_caption_loss", "locked": false, "schema_version": 3, "solution": true}
 def image_given_caption_loss(scores: torch.Tensor, target: torch.Tensor,
@@ -595,6 +619,8 @@ loss64 = image_given_caption_loss(S64, t, mask)
 checks.check_array(loss64, kind="tensor", shape=(), dtype=torch.float64, device=device, name="the loss of float64 scores")
 loss64.backward()
 checks.check_value(S64.grad[1, 1].item(), 0.0, name="the gradient at the masked entry (1, 1)")
+checks.check_array(image_given_caption_loss(S.half(), t, mask), kind="tensor", shape=(), dtype=torch.float16,
+                   device=device, name="the loss of float16 scores (the loss has the dtype of the scores)")
 print("Exercise 3: visible checks passed.")
 ### BEGIN HIDDEN TESTS
 from autograder.reference import compare_with_solution
@@ -633,20 +659,72 @@ cases = {
                                                 "target": torch.tensor([2, 0], device=device),
                                                 "mask": torch.tensor([[False, True], [False, False], [True, False]],
                                                                      device=device)},
+    "scores of size 1e31 (float64): padding still probability exactly 0": case(6, 5, dtype=torch.float64,
+                                                                                scale=1e31, pad=0.4, shift=-5e31),
+    "scores on the CPU, whatever the notebook's device": {k: v if v is None else v.cpu()
+                                                           for k, v in case(5, 6, pad=0.3).items()},
 }
 compare_with_solution("image_given_caption_loss", image_given_caption_loss, cases, run=loss_and_grad,
                       rtol=1e-5, atol=1e-6)
+
+
+def loss_only(fn, scores, target, mask):
+    """The loss alone (float16 gradients differ by rounding between correct formulations)."""
+    return fn(scores, target, mask)
+
+
+compare_with_solution("image_given_caption_loss", image_given_caption_loss,
+                      {"float16 scores: a float16 loss": case(6, 5, dtype=torch.float16, pad=0.4)},
+                      run=loss_only, rtol=1e-2, atol=1e-2)
+
+
+def torch_calls(fn, n, few, many, seed):
+    """Whether one call makes as many torch operations for `many` queries as for `few` (no Python loop)."""
+    from torch.overrides import TorchFunctionMode
+
+    class Count(TorchFunctionMode):
+        """Counts the torch functions and tensor methods called inside it."""
+
+        def __init__(self):
+            super().__init__()
+            self.calls = 0
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            self.calls += 1
+            return func(*args, **(kwargs or {}))
+
+    counts = []
+    g = torch.Generator().manual_seed(seed)
+    for m in (few, many):
+        scores = torch.randn(n, m, generator=g).to(device)
+        target = torch.randint(0, n, (m,), generator=g).to(device)
+        mask = (torch.rand(n, m, generator=g) > 0.3).to(device)
+        mask[target, torch.arange(m, device=device)] = True
+        with Count() as count:
+            fn(scores, target, mask)
+        counts.append(count.calls)
+    return counts[0] == counts[1]
+
+
+compare_with_solution("image_given_caption_loss", image_given_caption_loss, {
+    "vectorised: torch operations do not grow with the number of captions": {
+        "n": 6, "few": 4, "many": 40, "seed": 3}}, run=torch_calls, exact=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Exercise 4 — $-\log P(Y \mid X)$ (2 points)
 #
 # **Write** `caption_given_image_loss(scores, target, mask=None)`: the same for image queries.
-# * `scores`: `(N, M)` float tensor, images × captions (the same layout as exercise 3);
+# * `scores`: `(N, M)` float tensor, images × captions (the same layout, dtypes and devices as
+#   exercise 3);
 # * `target`: `(N,)` int64 tensor, `target[i]` the column of image $i$'s true caption;
 # * `mask`: `None` or `(N, M)` bool, `mask[i, j]` `True` when caption $j$ is a candidate for image $i$;
 # * returns the mean over the $N$ images of $-\log P(Y = y_{t_i} \mid X = x_i)$, softmax along each
-#   row over its candidate captions; 0-dim tensor, dtype and device of `scores`, differentiable.
+#   row over its candidate captions; 0-dim tensor, dtype and device of `scores` (float16 as in
+#   exercise 3), differentiable.
+#
+# Vectorised: no Python loop over images (counted as in exercise 3: as many torch operations for
+# 40 images as for 4).
 
 # %% nbgrader={"grade": false, "grade_id": "caption_given_image_loss", "locked": false, "schema_version": 3, "solution": true}
 def caption_given_image_loss(scores: torch.Tensor, target: torch.Tensor,
@@ -684,6 +762,13 @@ checks.check_close(caption_given_image_loss(S.double() - 2e9, t, mask),
                    torch.tensor(masked_by_hand, dtype=torch.float64, device=device), rtol=1e-5,
                    name="the masked loss when every score is near -2e9 (float64)",
                    hint="padding needs -inf: a finite fill such as -1e9 is ABOVE these scores and takes the probability")
+S64 = S.double().requires_grad_(True)
+loss64 = caption_given_image_loss(S64, t, mask)
+checks.check_array(loss64, kind="tensor", shape=(), dtype=torch.float64, device=device, name="the loss of float64 scores")
+loss64.backward()
+checks.check_value(S64.grad[1, 1].item(), 0.0, name="the gradient at the masked entry (1, 1)")
+checks.check_array(caption_given_image_loss(S.half(), t, mask), kind="tensor", shape=(), dtype=torch.float16,
+                   device=device, name="the loss of float16 scores (the loss has the dtype of the scores)")
 print("Exercise 4: visible checks passed.")
 ### BEGIN HIDDEN TESTS
 from autograder.reference import compare_with_solution
@@ -718,9 +803,56 @@ cases = {
     "all scores far below zero: padding still probability exactly 0": case(5, 6, dtype=torch.float64, pad=0.4,
                                                                             shift=-2e9),
     "one image": case(1, 6, pad=0.5),
+    "scores of size 1e31 (float64): padding still probability exactly 0": case(5, 6, dtype=torch.float64,
+                                                                                scale=1e31, pad=0.4, shift=-5e31),
+    "scores on the CPU, whatever the notebook's device": {k: v if v is None else v.cpu()
+                                                           for k, v in case(6, 5, pad=0.3).items()},
 }
 compare_with_solution("caption_given_image_loss", caption_given_image_loss, cases, run=loss_and_grad,
                       rtol=1e-5, atol=1e-6)
+
+
+def loss_only(fn, scores, target, mask):
+    """The loss alone (float16 gradients differ by rounding between correct formulations)."""
+    return fn(scores, target, mask)
+
+
+compare_with_solution("caption_given_image_loss", caption_given_image_loss,
+                      {"float16 scores: a float16 loss": case(5, 6, dtype=torch.float16, pad=0.4)},
+                      run=loss_only, rtol=1e-2, atol=1e-2)
+
+
+def torch_calls(fn, m, few, many, seed):
+    """Whether one call makes as many torch operations for `many` queries as for `few` (no Python loop)."""
+    from torch.overrides import TorchFunctionMode
+
+    class Count(TorchFunctionMode):
+        """Counts the torch functions and tensor methods called inside it."""
+
+        def __init__(self):
+            super().__init__()
+            self.calls = 0
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            self.calls += 1
+            return func(*args, **(kwargs or {}))
+
+    counts = []
+    g = torch.Generator().manual_seed(seed)
+    for n in (few, many):
+        scores = torch.randn(n, m, generator=g).to(device)
+        target = torch.randint(0, m, (n,), generator=g).to(device)
+        mask = (torch.rand(n, m, generator=g) > 0.3).to(device)
+        mask[torch.arange(n, device=device), target] = True
+        with Count() as count:
+            fn(scores, target, mask)
+        counts.append(count.calls)
+    return counts[0] == counts[1]
+
+
+compare_with_solution("caption_given_image_loss", caption_given_image_loss, {
+    "vectorised: torch operations do not grow with the number of images": {
+        "m": 6, "few": 4, "many": 40, "seed": 4}}, run=torch_calls, exact=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -890,11 +1022,13 @@ with utils.skip_until_done():
 # and three methods:
 # * `encode_texts(ids)`: `ids` `(M, L)` int64 token ids padded with 0 → `(M, dim)`: the **mean of
 #   the embeddings of the non-padding tokens** (ids $\ne 0$) of each caption, then L2-normalised
-#   with `F.normalize(v, dim=-1)`. Exclude the padding with a mask: do not rely on the `<pad>`
+#   with `F.normalize(v, dim=-1)`. A 0 is padding wherever it sits in the row (usually at the
+#   end); every other id is a token, `<unk>` (id 1) included, and a token that occurs twice
+#   counts twice. Exclude the padding with a mask: do not rely on the `<pad>`
 #   embedding being zero (loaded weights need not keep it so). A caption of padding only encodes
 #   to the zero vector (not NaN).
 # * `encode_images(images)`: `images` `(N, 3, 32, 32)` float in [0, 1] → `(N, dim)`: `self.cnn`,
-#   then `F.normalize(v, dim=-1)`.
+#   then `F.normalize(v, dim=-1)` (so a zero vector stays zero, not NaN, as on the text side).
 # * `forward(images, ids)`: the `(N, M)` score matrix, `scale * encode_images(images) @ encode_texts(ids).T`
 #   — rows images, columns captions, as the losses expect.
 #
@@ -1008,7 +1142,13 @@ cases = {
                                                  torch.tensor([[3, 0, 0, 0], [7, 7, 0, 0], [19, 2, 5, 1]])),
     "a caption of padding only": case(15, 8, 4, 10.0, 2, torch.tensor([[0, 0, 0], [4, 6, 0]])),
     "one image, one caption": case(10, 8, 4, 1.0, 1, torch.tensor([[9, 8, 7]])),
+    "padding (id 0) anywhere in a row, not only at the end": case(
+        25, 8, 4, 10.0, 2, torch.tensor([[0, 0, 5, 9, 2], [4, 0, 0, 6, 0], [0, 3, 0, 3, 0], [1, 0, 24, 0, 0]])),
 }
+silent = case(12, 8, 4, 10.0, 3, torch.tensor([[3, 4, 0], [5, 0, 0]]))
+silent["weights"]["cnn.7.weight"].zero_()   # a last layer of zeros: every image vector is 0 before normalising
+silent["weights"]["cnn.7.bias"].zero_()
+cases["weights that map every image to the zero vector: encoded as 0, not NaN"] = silent
 compare_with_solution("DualScorer", DualScorer, cases, run=scorer_outputs, rtol=1e-4, atol=1e-5)
 
 
@@ -1672,5 +1812,5 @@ with utils.skip_until_done():
 # - A. Radford et al., *Learning Transferable Visual Models From Natural Language Supervision* (CLIP), ICML 2021, Fig. 3: the mean of the image and text cross-entropies, logits scaled by a learned temperature.
 # - O. Levy, Y. Goldberg, *Neural Word Embedding as Implicit Matrix Factorization*, NeurIPS 2014: skip-gram with negative sampling learns shifted PMI (notebook 03).
 # - B. Efron, R. Tibshirani, *An Introduction to the Bootstrap*, 1993: the bootstrap; here resampling test images, paired across models (`utils.metrics.paired_bootstrap`).
-# - PyTorch 2.14 (`torch.log_softmax`, `torch.logsumexp`, `F.cross_entropy`; float32 underflow of `torch.softmax` and overflow of `torch.exp`, as run), NumPy 2.4 `Generator` (`random`, `integers`), SciPy 1.17 (`spearmanr`).
+# - PyTorch 2.14 (`torch.log_softmax`, `torch.logsumexp`, `F.cross_entropy`, `torch.finfo`; float32 underflow of `torch.softmax` and overflow of `torch.exp`, as run), NumPy 2.4 `Generator` (`random`, `integers`; `choice(k, size=m)` draws the same numbers as `integers(0, k, size=m)`, and `random((m, k))` the same as `m` calls of `random(k)`, as run), SciPy 1.17 (`spearmanr`).
 # - Scenes (`utils.scenes`): the course's own data; its grammar gives a guitar the verbs "play", "lie" and "rest".

@@ -141,6 +141,47 @@ def _overlapping_pooling() -> None:
 _overlapping_pooling()
 
 
+def _dropout_in_training() -> None:
+    @mutant("dropout on the penultimate features before the head (training mode only)")
+    class SmallCNN(nn.Module):
+        def __init__(self, n_classes, width=16):
+            super().__init__()
+            w = width
+            self.body = nn.Sequential(
+                nn.Conv2d(3, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(w, 2 * w, 3, padding=1, bias=False), nn.BatchNorm2d(2 * w), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(2 * w, 4 * w, 3, padding=1, bias=False), nn.BatchNorm2d(4 * w), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Flatten(), nn.Linear(64 * w, 128), nn.ReLU())
+            self.head = nn.Linear(128, n_classes)
+
+        def forward(self, x):
+            return self.head(F.dropout(self.body(x), 0.2, self.training))
+
+
+_dropout_in_training()
+
+
+def _third_submodule() -> None:
+    @mutant("a third submodule: the flattening kept apart as self.flatten")
+    class SmallCNN(nn.Module):
+        def __init__(self, n_classes, width=16):
+            super().__init__()
+            w = width
+            self.flatten = nn.Flatten()
+            self.body = nn.Sequential(
+                nn.Conv2d(3, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(w, 2 * w, 3, padding=1, bias=False), nn.BatchNorm2d(2 * w), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(2 * w, 4 * w, 3, padding=1, bias=False), nn.BatchNorm2d(4 * w), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Flatten(), nn.Linear(64 * w, 128), nn.ReLU())
+            self.head = nn.Linear(128, n_classes)
+
+        def forward(self, x):
+            return self.head(self.body(x))
+
+
+_third_submodule()
+
+
 def _loop_built() -> None:
     @alternative("layers built in a loop, in-place ReLUs, explicit kernel_size and stride")
     class SmallCNN(nn.Module):
@@ -173,6 +214,17 @@ def penultimate_features(model, images, batch_size, device):
         for start in range(0, len(images), batch_size):
             parts.append(model.body(images[start:start + batch_size].to(device)).cpu())
     return torch.cat(parts)
+
+
+@mutant("features in the model's dtype (no cast to float32)")
+def penultimate_features(model, images, batch_size, device):
+    was = model.training
+    model.eval()
+    with torch.no_grad():
+        out = torch.cat([model.body(images[s:s + batch_size].to(device)).cpu()
+                         for s in range(0, len(images), batch_size)])
+    model.train(was)
+    return out
 
 
 @mutant("leaves the model in eval mode")
@@ -296,6 +348,16 @@ def box_iou(a, b):
     return torch.where(union > 0, inter / union, torch.zeros_like(inter))
 
 
+@mutant("computes in float32 and casts back to the boxes' dtype")
+def box_iou(a, b):
+    dtype = a.dtype if a.is_floating_point() else torch.float32
+    a, b = a.float(), b.float()
+    wh = (torch.minimum(a[:, None, 2:], b[None, :, 2:]) - torch.maximum(a[:, None, :2], b[None, :, :2])).clamp(min=0)
+    inter = wh[..., 0] * wh[..., 1]
+    union = ((a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]))[:, None] + ((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))[None] - inter
+    return torch.where(union > 0, inter / union.clamp(min=1e-30), torch.zeros_like(inter)).to(dtype)
+
+
 @mutant("the +1 pixel convention of old VOC code")
 def box_iou(a, b):
     a, b = a.float() if not a.is_floating_point() else a, b.float() if not b.is_floating_point() else b
@@ -406,6 +468,18 @@ def nms(boxes, scores, iou_threshold):
     return order[torch.tensor(keep, dtype=torch.int64, device=order.device)]
 
 
+@mutant("an unstable sort of the scores (torch.sort, descending)")
+def nms(boxes, scores, iou_threshold):
+    order = torch.sort(scores, descending=True).indices
+    over = (box_iou(boxes[order], boxes[order]) > iou_threshold).cpu()
+    removed, keep = torch.zeros(len(order), dtype=torch.bool), []
+    for i in range(len(order)):
+        if not removed[i]:
+            keep.append(i)
+            removed |= over[i]
+    return order[torch.tensor(keep, dtype=torch.int64, device=order.device)]
+
+
 @mutant("processes boxes in index order, not by score")
 def nms(boxes, scores, iou_threshold):
     over = (box_iou(boxes, boxes) > iou_threshold).cpu()
@@ -456,107 +530,611 @@ def nms(boxes, scores, iou_threshold):
 # ---------------------------------------------------------------- exercise 5: decode_detections
 
 
-def _boxes(output, n_classes, rows, cols, stride, height, width, centre=0.0, exp=True, swap=False, clip=True):
-    """Shared box arithmetic of the decoding mutants (each mutant changes one clause)."""
-    dx, dy, lw, lh = output[n_classes:, rows, cols]
-    if swap:
-        dx, dy = dy, dx
-    x, y = (cols + centre + dx) * stride, (rows + centre + dy) * stride
-    w, h = (lw.exp(), lh.exp()) if exp else (lw, lh)
-    boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
-    if clip:
-        limits = torch.tensor([width, height, width, height], dtype=boxes.dtype, device=boxes.device) * stride
-        boxes = torch.minimum(boxes.clamp(min=0), limits)
-    return boxes
 
 
-def _decode(outputs, stride, k, threshold, *, sigmoid=True, window=3, zero_non_peaks=False, per_class=False,
-            strict=False, topk=False, label_dtype=torch.int64, **box_options):
-    """Decoding with switches; every switch left at its default gives the correct answer."""
-    n_images, channels, height, width = outputs.shape
-    n_classes = channels - 4
-    scores = torch.sigmoid(outputs[:, :n_classes]) if sigmoid else outputs[:, :n_classes]
-    peaks = scores == F.max_pool2d(scores, window, stride=1, padding=window // 2) if window else torch.ones_like(scores, dtype=torch.bool)
-    result = []
-    for output, score, peak in zip(outputs, scores, peaks, strict=True):
-        if zero_non_peaks:
-            flat, valid = (score * peak).flatten(), torch.ones(score.numel(), dtype=torch.bool, device=score.device)
-        else:
-            flat, valid = torch.where(peak, score, torch.full_like(score, -1e9)).flatten(), peak.flatten()
-        if per_class:
-            per = flat.view(n_classes, -1)
-            order = torch.cat([c * per.shape[1] + torch.argsort(per[c], descending=True, stable=True)[:k]
-                               for c in range(n_classes)])
-            order = order[torch.argsort(flat[order], descending=True, stable=True)]
-        elif topk:
-            order = flat.topk(min(k, flat.numel())).indices
-        else:
-            order = torch.argsort(flat, descending=True, stable=True)[:k]
-        above = flat[order] > threshold if strict else flat[order] >= threshold
-        order = order[valid[order] & above]
-        labels, cells = order // (height * width), order % (height * width)
-        boxes = _boxes(output, n_classes, cells // width, cells % width, stride, height, width, **box_options)
-        result.append({"boxes": boxes, "scores": flat[order], "labels": labels.to(label_dtype)})
-    return result
 
 
 @mutant("no sigmoid: logits are thresholded and returned as scores")
 def decode_detections(outputs, stride, k, threshold):
+    def _boxes(output, n_classes, rows, cols, stride, height, width, centre=0.0, exp=True, swap=False, clip=True):
+        """Shared box arithmetic of the decoding mutants (each mutant changes one clause)."""
+        dx, dy, lw, lh = output[n_classes:, rows, cols]
+        if swap:
+            dx, dy = dy, dx
+        x, y = (cols + centre + dx) * stride, (rows + centre + dy) * stride
+        w, h = (lw.exp(), lh.exp()) if exp else (lw, lh)
+        boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
+        if clip:
+            limits = torch.tensor([width, height, width, height], dtype=boxes.dtype, device=boxes.device) * stride
+            boxes = torch.minimum(boxes.clamp(min=0), limits)
+        return boxes
+
+    def _decode(outputs, stride, k, threshold, *, sigmoid=True, window=3, zero_non_peaks=False, per_class=False,
+                strict=False, topk=False, label_dtype=torch.int64, **box_options):
+        """Decoding with switches; every switch left at its default gives the correct answer."""
+        n_images, channels, height, width = outputs.shape
+        n_classes = channels - 4
+        scores = torch.sigmoid(outputs[:, :n_classes]) if sigmoid else outputs[:, :n_classes]
+        peaks = scores == F.max_pool2d(scores, window, stride=1, padding=window // 2) if window else torch.ones_like(scores, dtype=torch.bool)
+        result = []
+        for output, score, peak in zip(outputs, scores, peaks, strict=True):
+            if zero_non_peaks:
+                flat, valid = (score * peak).flatten(), torch.ones(score.numel(), dtype=torch.bool, device=score.device)
+            else:
+                flat, valid = torch.where(peak, score, torch.full_like(score, -1e9)).flatten(), peak.flatten()
+            if per_class:
+                per = flat.view(n_classes, -1)
+                order = torch.cat([c * per.shape[1] + torch.argsort(per[c], descending=True, stable=True)[:k]
+                                   for c in range(n_classes)])
+                order = order[torch.argsort(flat[order], descending=True, stable=True)]
+            elif topk:
+                order = flat.topk(min(k, flat.numel())).indices
+            else:
+                order = torch.argsort(flat, descending=True, stable=True)[:k]
+            above = flat[order] > threshold if strict else flat[order] >= threshold
+            order = order[valid[order] & above]
+            labels, cells = order // (height * width), order % (height * width)
+            boxes = _boxes(output, n_classes, cells // width, cells % width, stride, height, width, **box_options)
+            result.append({"boxes": boxes, "scores": flat[order], "labels": labels.to(label_dtype)})
+        return result
     return _decode(outputs, stride, k, threshold, sigmoid=False)
 
 
 @mutant("no peak test: every cell is a candidate")
 def decode_detections(outputs, stride, k, threshold):
+    def _boxes(output, n_classes, rows, cols, stride, height, width, centre=0.0, exp=True, swap=False, clip=True):
+        """Shared box arithmetic of the decoding mutants (each mutant changes one clause)."""
+        dx, dy, lw, lh = output[n_classes:, rows, cols]
+        if swap:
+            dx, dy = dy, dx
+        x, y = (cols + centre + dx) * stride, (rows + centre + dy) * stride
+        w, h = (lw.exp(), lh.exp()) if exp else (lw, lh)
+        boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
+        if clip:
+            limits = torch.tensor([width, height, width, height], dtype=boxes.dtype, device=boxes.device) * stride
+            boxes = torch.minimum(boxes.clamp(min=0), limits)
+        return boxes
+
+    def _decode(outputs, stride, k, threshold, *, sigmoid=True, window=3, zero_non_peaks=False, per_class=False,
+                strict=False, topk=False, label_dtype=torch.int64, **box_options):
+        """Decoding with switches; every switch left at its default gives the correct answer."""
+        n_images, channels, height, width = outputs.shape
+        n_classes = channels - 4
+        scores = torch.sigmoid(outputs[:, :n_classes]) if sigmoid else outputs[:, :n_classes]
+        peaks = scores == F.max_pool2d(scores, window, stride=1, padding=window // 2) if window else torch.ones_like(scores, dtype=torch.bool)
+        result = []
+        for output, score, peak in zip(outputs, scores, peaks, strict=True):
+            if zero_non_peaks:
+                flat, valid = (score * peak).flatten(), torch.ones(score.numel(), dtype=torch.bool, device=score.device)
+            else:
+                flat, valid = torch.where(peak, score, torch.full_like(score, -1e9)).flatten(), peak.flatten()
+            if per_class:
+                per = flat.view(n_classes, -1)
+                order = torch.cat([c * per.shape[1] + torch.argsort(per[c], descending=True, stable=True)[:k]
+                                   for c in range(n_classes)])
+                order = order[torch.argsort(flat[order], descending=True, stable=True)]
+            elif topk:
+                order = flat.topk(min(k, flat.numel())).indices
+            else:
+                order = torch.argsort(flat, descending=True, stable=True)[:k]
+            above = flat[order] > threshold if strict else flat[order] >= threshold
+            order = order[valid[order] & above]
+            labels, cells = order // (height * width), order % (height * width)
+            boxes = _boxes(output, n_classes, cells // width, cells % width, stride, height, width, **box_options)
+            result.append({"boxes": boxes, "scores": flat[order], "labels": labels.to(label_dtype)})
+        return result
     return _decode(outputs, stride, k, threshold, window=0)
 
 
 @mutant("non-peaks zeroed but still returned at threshold 0 (scores * peaks, then top-k)")
 def decode_detections(outputs, stride, k, threshold):
+    def _boxes(output, n_classes, rows, cols, stride, height, width, centre=0.0, exp=True, swap=False, clip=True):
+        """Shared box arithmetic of the decoding mutants (each mutant changes one clause)."""
+        dx, dy, lw, lh = output[n_classes:, rows, cols]
+        if swap:
+            dx, dy = dy, dx
+        x, y = (cols + centre + dx) * stride, (rows + centre + dy) * stride
+        w, h = (lw.exp(), lh.exp()) if exp else (lw, lh)
+        boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
+        if clip:
+            limits = torch.tensor([width, height, width, height], dtype=boxes.dtype, device=boxes.device) * stride
+            boxes = torch.minimum(boxes.clamp(min=0), limits)
+        return boxes
+
+    def _decode(outputs, stride, k, threshold, *, sigmoid=True, window=3, zero_non_peaks=False, per_class=False,
+                strict=False, topk=False, label_dtype=torch.int64, **box_options):
+        """Decoding with switches; every switch left at its default gives the correct answer."""
+        n_images, channels, height, width = outputs.shape
+        n_classes = channels - 4
+        scores = torch.sigmoid(outputs[:, :n_classes]) if sigmoid else outputs[:, :n_classes]
+        peaks = scores == F.max_pool2d(scores, window, stride=1, padding=window // 2) if window else torch.ones_like(scores, dtype=torch.bool)
+        result = []
+        for output, score, peak in zip(outputs, scores, peaks, strict=True):
+            if zero_non_peaks:
+                flat, valid = (score * peak).flatten(), torch.ones(score.numel(), dtype=torch.bool, device=score.device)
+            else:
+                flat, valid = torch.where(peak, score, torch.full_like(score, -1e9)).flatten(), peak.flatten()
+            if per_class:
+                per = flat.view(n_classes, -1)
+                order = torch.cat([c * per.shape[1] + torch.argsort(per[c], descending=True, stable=True)[:k]
+                                   for c in range(n_classes)])
+                order = order[torch.argsort(flat[order], descending=True, stable=True)]
+            elif topk:
+                order = flat.topk(min(k, flat.numel())).indices
+            else:
+                order = torch.argsort(flat, descending=True, stable=True)[:k]
+            above = flat[order] > threshold if strict else flat[order] >= threshold
+            order = order[valid[order] & above]
+            labels, cells = order // (height * width), order % (height * width)
+            boxes = _boxes(output, n_classes, cells // width, cells % width, stride, height, width, **box_options)
+            result.append({"boxes": boxes, "scores": flat[order], "labels": labels.to(label_dtype)})
+        return result
     return _decode(outputs, stride, k, threshold, zero_non_peaks=True)
 
 
 @mutant("5x5 neighbourhood for peaks")
 def decode_detections(outputs, stride, k, threshold):
+    def _boxes(output, n_classes, rows, cols, stride, height, width, centre=0.0, exp=True, swap=False, clip=True):
+        """Shared box arithmetic of the decoding mutants (each mutant changes one clause)."""
+        dx, dy, lw, lh = output[n_classes:, rows, cols]
+        if swap:
+            dx, dy = dy, dx
+        x, y = (cols + centre + dx) * stride, (rows + centre + dy) * stride
+        w, h = (lw.exp(), lh.exp()) if exp else (lw, lh)
+        boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
+        if clip:
+            limits = torch.tensor([width, height, width, height], dtype=boxes.dtype, device=boxes.device) * stride
+            boxes = torch.minimum(boxes.clamp(min=0), limits)
+        return boxes
+
+    def _decode(outputs, stride, k, threshold, *, sigmoid=True, window=3, zero_non_peaks=False, per_class=False,
+                strict=False, topk=False, label_dtype=torch.int64, **box_options):
+        """Decoding with switches; every switch left at its default gives the correct answer."""
+        n_images, channels, height, width = outputs.shape
+        n_classes = channels - 4
+        scores = torch.sigmoid(outputs[:, :n_classes]) if sigmoid else outputs[:, :n_classes]
+        peaks = scores == F.max_pool2d(scores, window, stride=1, padding=window // 2) if window else torch.ones_like(scores, dtype=torch.bool)
+        result = []
+        for output, score, peak in zip(outputs, scores, peaks, strict=True):
+            if zero_non_peaks:
+                flat, valid = (score * peak).flatten(), torch.ones(score.numel(), dtype=torch.bool, device=score.device)
+            else:
+                flat, valid = torch.where(peak, score, torch.full_like(score, -1e9)).flatten(), peak.flatten()
+            if per_class:
+                per = flat.view(n_classes, -1)
+                order = torch.cat([c * per.shape[1] + torch.argsort(per[c], descending=True, stable=True)[:k]
+                                   for c in range(n_classes)])
+                order = order[torch.argsort(flat[order], descending=True, stable=True)]
+            elif topk:
+                order = flat.topk(min(k, flat.numel())).indices
+            else:
+                order = torch.argsort(flat, descending=True, stable=True)[:k]
+            above = flat[order] > threshold if strict else flat[order] >= threshold
+            order = order[valid[order] & above]
+            labels, cells = order // (height * width), order % (height * width)
+            boxes = _boxes(output, n_classes, cells // width, cells % width, stride, height, width, **box_options)
+            result.append({"boxes": boxes, "scores": flat[order], "labels": labels.to(label_dtype)})
+        return result
     return _decode(outputs, stride, k, threshold, window=5)
 
 
 @mutant("centre at (j + 0.5 + dx) * stride")
 def decode_detections(outputs, stride, k, threshold):
+    def _boxes(output, n_classes, rows, cols, stride, height, width, centre=0.0, exp=True, swap=False, clip=True):
+        """Shared box arithmetic of the decoding mutants (each mutant changes one clause)."""
+        dx, dy, lw, lh = output[n_classes:, rows, cols]
+        if swap:
+            dx, dy = dy, dx
+        x, y = (cols + centre + dx) * stride, (rows + centre + dy) * stride
+        w, h = (lw.exp(), lh.exp()) if exp else (lw, lh)
+        boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
+        if clip:
+            limits = torch.tensor([width, height, width, height], dtype=boxes.dtype, device=boxes.device) * stride
+            boxes = torch.minimum(boxes.clamp(min=0), limits)
+        return boxes
+
+    def _decode(outputs, stride, k, threshold, *, sigmoid=True, window=3, zero_non_peaks=False, per_class=False,
+                strict=False, topk=False, label_dtype=torch.int64, **box_options):
+        """Decoding with switches; every switch left at its default gives the correct answer."""
+        n_images, channels, height, width = outputs.shape
+        n_classes = channels - 4
+        scores = torch.sigmoid(outputs[:, :n_classes]) if sigmoid else outputs[:, :n_classes]
+        peaks = scores == F.max_pool2d(scores, window, stride=1, padding=window // 2) if window else torch.ones_like(scores, dtype=torch.bool)
+        result = []
+        for output, score, peak in zip(outputs, scores, peaks, strict=True):
+            if zero_non_peaks:
+                flat, valid = (score * peak).flatten(), torch.ones(score.numel(), dtype=torch.bool, device=score.device)
+            else:
+                flat, valid = torch.where(peak, score, torch.full_like(score, -1e9)).flatten(), peak.flatten()
+            if per_class:
+                per = flat.view(n_classes, -1)
+                order = torch.cat([c * per.shape[1] + torch.argsort(per[c], descending=True, stable=True)[:k]
+                                   for c in range(n_classes)])
+                order = order[torch.argsort(flat[order], descending=True, stable=True)]
+            elif topk:
+                order = flat.topk(min(k, flat.numel())).indices
+            else:
+                order = torch.argsort(flat, descending=True, stable=True)[:k]
+            above = flat[order] > threshold if strict else flat[order] >= threshold
+            order = order[valid[order] & above]
+            labels, cells = order // (height * width), order % (height * width)
+            boxes = _boxes(output, n_classes, cells // width, cells % width, stride, height, width, **box_options)
+            result.append({"boxes": boxes, "scores": flat[order], "labels": labels.to(label_dtype)})
+        return result
     return _decode(outputs, stride, k, threshold, centre=0.5)
 
 
 @mutant("sizes not exponentiated")
 def decode_detections(outputs, stride, k, threshold):
+    def _boxes(output, n_classes, rows, cols, stride, height, width, centre=0.0, exp=True, swap=False, clip=True):
+        """Shared box arithmetic of the decoding mutants (each mutant changes one clause)."""
+        dx, dy, lw, lh = output[n_classes:, rows, cols]
+        if swap:
+            dx, dy = dy, dx
+        x, y = (cols + centre + dx) * stride, (rows + centre + dy) * stride
+        w, h = (lw.exp(), lh.exp()) if exp else (lw, lh)
+        boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
+        if clip:
+            limits = torch.tensor([width, height, width, height], dtype=boxes.dtype, device=boxes.device) * stride
+            boxes = torch.minimum(boxes.clamp(min=0), limits)
+        return boxes
+
+    def _decode(outputs, stride, k, threshold, *, sigmoid=True, window=3, zero_non_peaks=False, per_class=False,
+                strict=False, topk=False, label_dtype=torch.int64, **box_options):
+        """Decoding with switches; every switch left at its default gives the correct answer."""
+        n_images, channels, height, width = outputs.shape
+        n_classes = channels - 4
+        scores = torch.sigmoid(outputs[:, :n_classes]) if sigmoid else outputs[:, :n_classes]
+        peaks = scores == F.max_pool2d(scores, window, stride=1, padding=window // 2) if window else torch.ones_like(scores, dtype=torch.bool)
+        result = []
+        for output, score, peak in zip(outputs, scores, peaks, strict=True):
+            if zero_non_peaks:
+                flat, valid = (score * peak).flatten(), torch.ones(score.numel(), dtype=torch.bool, device=score.device)
+            else:
+                flat, valid = torch.where(peak, score, torch.full_like(score, -1e9)).flatten(), peak.flatten()
+            if per_class:
+                per = flat.view(n_classes, -1)
+                order = torch.cat([c * per.shape[1] + torch.argsort(per[c], descending=True, stable=True)[:k]
+                                   for c in range(n_classes)])
+                order = order[torch.argsort(flat[order], descending=True, stable=True)]
+            elif topk:
+                order = flat.topk(min(k, flat.numel())).indices
+            else:
+                order = torch.argsort(flat, descending=True, stable=True)[:k]
+            above = flat[order] > threshold if strict else flat[order] >= threshold
+            order = order[valid[order] & above]
+            labels, cells = order // (height * width), order % (height * width)
+            boxes = _boxes(output, n_classes, cells // width, cells % width, stride, height, width, **box_options)
+            result.append({"boxes": boxes, "scores": flat[order], "labels": labels.to(label_dtype)})
+        return result
     return _decode(outputs, stride, k, threshold, exp=False)
 
 
 @mutant("dx and dy swapped")
 def decode_detections(outputs, stride, k, threshold):
+    def _boxes(output, n_classes, rows, cols, stride, height, width, centre=0.0, exp=True, swap=False, clip=True):
+        """Shared box arithmetic of the decoding mutants (each mutant changes one clause)."""
+        dx, dy, lw, lh = output[n_classes:, rows, cols]
+        if swap:
+            dx, dy = dy, dx
+        x, y = (cols + centre + dx) * stride, (rows + centre + dy) * stride
+        w, h = (lw.exp(), lh.exp()) if exp else (lw, lh)
+        boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
+        if clip:
+            limits = torch.tensor([width, height, width, height], dtype=boxes.dtype, device=boxes.device) * stride
+            boxes = torch.minimum(boxes.clamp(min=0), limits)
+        return boxes
+
+    def _decode(outputs, stride, k, threshold, *, sigmoid=True, window=3, zero_non_peaks=False, per_class=False,
+                strict=False, topk=False, label_dtype=torch.int64, **box_options):
+        """Decoding with switches; every switch left at its default gives the correct answer."""
+        n_images, channels, height, width = outputs.shape
+        n_classes = channels - 4
+        scores = torch.sigmoid(outputs[:, :n_classes]) if sigmoid else outputs[:, :n_classes]
+        peaks = scores == F.max_pool2d(scores, window, stride=1, padding=window // 2) if window else torch.ones_like(scores, dtype=torch.bool)
+        result = []
+        for output, score, peak in zip(outputs, scores, peaks, strict=True):
+            if zero_non_peaks:
+                flat, valid = (score * peak).flatten(), torch.ones(score.numel(), dtype=torch.bool, device=score.device)
+            else:
+                flat, valid = torch.where(peak, score, torch.full_like(score, -1e9)).flatten(), peak.flatten()
+            if per_class:
+                per = flat.view(n_classes, -1)
+                order = torch.cat([c * per.shape[1] + torch.argsort(per[c], descending=True, stable=True)[:k]
+                                   for c in range(n_classes)])
+                order = order[torch.argsort(flat[order], descending=True, stable=True)]
+            elif topk:
+                order = flat.topk(min(k, flat.numel())).indices
+            else:
+                order = torch.argsort(flat, descending=True, stable=True)[:k]
+            above = flat[order] > threshold if strict else flat[order] >= threshold
+            order = order[valid[order] & above]
+            labels, cells = order // (height * width), order % (height * width)
+            boxes = _boxes(output, n_classes, cells // width, cells % width, stride, height, width, **box_options)
+            result.append({"boxes": boxes, "scores": flat[order], "labels": labels.to(label_dtype)})
+        return result
     return _decode(outputs, stride, k, threshold, swap=True)
 
 
 @mutant("boxes not clipped to the image")
 def decode_detections(outputs, stride, k, threshold):
+    def _boxes(output, n_classes, rows, cols, stride, height, width, centre=0.0, exp=True, swap=False, clip=True):
+        """Shared box arithmetic of the decoding mutants (each mutant changes one clause)."""
+        dx, dy, lw, lh = output[n_classes:, rows, cols]
+        if swap:
+            dx, dy = dy, dx
+        x, y = (cols + centre + dx) * stride, (rows + centre + dy) * stride
+        w, h = (lw.exp(), lh.exp()) if exp else (lw, lh)
+        boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
+        if clip:
+            limits = torch.tensor([width, height, width, height], dtype=boxes.dtype, device=boxes.device) * stride
+            boxes = torch.minimum(boxes.clamp(min=0), limits)
+        return boxes
+
+    def _decode(outputs, stride, k, threshold, *, sigmoid=True, window=3, zero_non_peaks=False, per_class=False,
+                strict=False, topk=False, label_dtype=torch.int64, **box_options):
+        """Decoding with switches; every switch left at its default gives the correct answer."""
+        n_images, channels, height, width = outputs.shape
+        n_classes = channels - 4
+        scores = torch.sigmoid(outputs[:, :n_classes]) if sigmoid else outputs[:, :n_classes]
+        peaks = scores == F.max_pool2d(scores, window, stride=1, padding=window // 2) if window else torch.ones_like(scores, dtype=torch.bool)
+        result = []
+        for output, score, peak in zip(outputs, scores, peaks, strict=True):
+            if zero_non_peaks:
+                flat, valid = (score * peak).flatten(), torch.ones(score.numel(), dtype=torch.bool, device=score.device)
+            else:
+                flat, valid = torch.where(peak, score, torch.full_like(score, -1e9)).flatten(), peak.flatten()
+            if per_class:
+                per = flat.view(n_classes, -1)
+                order = torch.cat([c * per.shape[1] + torch.argsort(per[c], descending=True, stable=True)[:k]
+                                   for c in range(n_classes)])
+                order = order[torch.argsort(flat[order], descending=True, stable=True)]
+            elif topk:
+                order = flat.topk(min(k, flat.numel())).indices
+            else:
+                order = torch.argsort(flat, descending=True, stable=True)[:k]
+            above = flat[order] > threshold if strict else flat[order] >= threshold
+            order = order[valid[order] & above]
+            labels, cells = order // (height * width), order % (height * width)
+            boxes = _boxes(output, n_classes, cells // width, cells % width, stride, height, width, **box_options)
+            result.append({"boxes": boxes, "scores": flat[order], "labels": labels.to(label_dtype)})
+        return result
     return _decode(outputs, stride, k, threshold, clip=False)
 
 
 @mutant("top k per class, not over all classes")
 def decode_detections(outputs, stride, k, threshold):
+    def _boxes(output, n_classes, rows, cols, stride, height, width, centre=0.0, exp=True, swap=False, clip=True):
+        """Shared box arithmetic of the decoding mutants (each mutant changes one clause)."""
+        dx, dy, lw, lh = output[n_classes:, rows, cols]
+        if swap:
+            dx, dy = dy, dx
+        x, y = (cols + centre + dx) * stride, (rows + centre + dy) * stride
+        w, h = (lw.exp(), lh.exp()) if exp else (lw, lh)
+        boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
+        if clip:
+            limits = torch.tensor([width, height, width, height], dtype=boxes.dtype, device=boxes.device) * stride
+            boxes = torch.minimum(boxes.clamp(min=0), limits)
+        return boxes
+
+    def _decode(outputs, stride, k, threshold, *, sigmoid=True, window=3, zero_non_peaks=False, per_class=False,
+                strict=False, topk=False, label_dtype=torch.int64, **box_options):
+        """Decoding with switches; every switch left at its default gives the correct answer."""
+        n_images, channels, height, width = outputs.shape
+        n_classes = channels - 4
+        scores = torch.sigmoid(outputs[:, :n_classes]) if sigmoid else outputs[:, :n_classes]
+        peaks = scores == F.max_pool2d(scores, window, stride=1, padding=window // 2) if window else torch.ones_like(scores, dtype=torch.bool)
+        result = []
+        for output, score, peak in zip(outputs, scores, peaks, strict=True):
+            if zero_non_peaks:
+                flat, valid = (score * peak).flatten(), torch.ones(score.numel(), dtype=torch.bool, device=score.device)
+            else:
+                flat, valid = torch.where(peak, score, torch.full_like(score, -1e9)).flatten(), peak.flatten()
+            if per_class:
+                per = flat.view(n_classes, -1)
+                order = torch.cat([c * per.shape[1] + torch.argsort(per[c], descending=True, stable=True)[:k]
+                                   for c in range(n_classes)])
+                order = order[torch.argsort(flat[order], descending=True, stable=True)]
+            elif topk:
+                order = flat.topk(min(k, flat.numel())).indices
+            else:
+                order = torch.argsort(flat, descending=True, stable=True)[:k]
+            above = flat[order] > threshold if strict else flat[order] >= threshold
+            order = order[valid[order] & above]
+            labels, cells = order // (height * width), order % (height * width)
+            boxes = _boxes(output, n_classes, cells // width, cells % width, stride, height, width, **box_options)
+            result.append({"boxes": boxes, "scores": flat[order], "labels": labels.to(label_dtype)})
+        return result
     return _decode(outputs, stride, k, threshold, per_class=True)
 
 
 @mutant("score > threshold (equal is dropped)")
 def decode_detections(outputs, stride, k, threshold):
+    def _boxes(output, n_classes, rows, cols, stride, height, width, centre=0.0, exp=True, swap=False, clip=True):
+        """Shared box arithmetic of the decoding mutants (each mutant changes one clause)."""
+        dx, dy, lw, lh = output[n_classes:, rows, cols]
+        if swap:
+            dx, dy = dy, dx
+        x, y = (cols + centre + dx) * stride, (rows + centre + dy) * stride
+        w, h = (lw.exp(), lh.exp()) if exp else (lw, lh)
+        boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
+        if clip:
+            limits = torch.tensor([width, height, width, height], dtype=boxes.dtype, device=boxes.device) * stride
+            boxes = torch.minimum(boxes.clamp(min=0), limits)
+        return boxes
+
+    def _decode(outputs, stride, k, threshold, *, sigmoid=True, window=3, zero_non_peaks=False, per_class=False,
+                strict=False, topk=False, label_dtype=torch.int64, **box_options):
+        """Decoding with switches; every switch left at its default gives the correct answer."""
+        n_images, channels, height, width = outputs.shape
+        n_classes = channels - 4
+        scores = torch.sigmoid(outputs[:, :n_classes]) if sigmoid else outputs[:, :n_classes]
+        peaks = scores == F.max_pool2d(scores, window, stride=1, padding=window // 2) if window else torch.ones_like(scores, dtype=torch.bool)
+        result = []
+        for output, score, peak in zip(outputs, scores, peaks, strict=True):
+            if zero_non_peaks:
+                flat, valid = (score * peak).flatten(), torch.ones(score.numel(), dtype=torch.bool, device=score.device)
+            else:
+                flat, valid = torch.where(peak, score, torch.full_like(score, -1e9)).flatten(), peak.flatten()
+            if per_class:
+                per = flat.view(n_classes, -1)
+                order = torch.cat([c * per.shape[1] + torch.argsort(per[c], descending=True, stable=True)[:k]
+                                   for c in range(n_classes)])
+                order = order[torch.argsort(flat[order], descending=True, stable=True)]
+            elif topk:
+                order = flat.topk(min(k, flat.numel())).indices
+            else:
+                order = torch.argsort(flat, descending=True, stable=True)[:k]
+            above = flat[order] > threshold if strict else flat[order] >= threshold
+            order = order[valid[order] & above]
+            labels, cells = order // (height * width), order % (height * width)
+            boxes = _boxes(output, n_classes, cells // width, cells % width, stride, height, width, **box_options)
+            result.append({"boxes": boxes, "scores": flat[order], "labels": labels.to(label_dtype)})
+        return result
     return _decode(outputs, stride, k, threshold, strict=True)
 
 
 @mutant("torch.topk: tied peaks in no defined order")
 def decode_detections(outputs, stride, k, threshold):
+    def _boxes(output, n_classes, rows, cols, stride, height, width, centre=0.0, exp=True, swap=False, clip=True):
+        """Shared box arithmetic of the decoding mutants (each mutant changes one clause)."""
+        dx, dy, lw, lh = output[n_classes:, rows, cols]
+        if swap:
+            dx, dy = dy, dx
+        x, y = (cols + centre + dx) * stride, (rows + centre + dy) * stride
+        w, h = (lw.exp(), lh.exp()) if exp else (lw, lh)
+        boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
+        if clip:
+            limits = torch.tensor([width, height, width, height], dtype=boxes.dtype, device=boxes.device) * stride
+            boxes = torch.minimum(boxes.clamp(min=0), limits)
+        return boxes
+
+    def _decode(outputs, stride, k, threshold, *, sigmoid=True, window=3, zero_non_peaks=False, per_class=False,
+                strict=False, topk=False, label_dtype=torch.int64, **box_options):
+        """Decoding with switches; every switch left at its default gives the correct answer."""
+        n_images, channels, height, width = outputs.shape
+        n_classes = channels - 4
+        scores = torch.sigmoid(outputs[:, :n_classes]) if sigmoid else outputs[:, :n_classes]
+        peaks = scores == F.max_pool2d(scores, window, stride=1, padding=window // 2) if window else torch.ones_like(scores, dtype=torch.bool)
+        result = []
+        for output, score, peak in zip(outputs, scores, peaks, strict=True):
+            if zero_non_peaks:
+                flat, valid = (score * peak).flatten(), torch.ones(score.numel(), dtype=torch.bool, device=score.device)
+            else:
+                flat, valid = torch.where(peak, score, torch.full_like(score, -1e9)).flatten(), peak.flatten()
+            if per_class:
+                per = flat.view(n_classes, -1)
+                order = torch.cat([c * per.shape[1] + torch.argsort(per[c], descending=True, stable=True)[:k]
+                                   for c in range(n_classes)])
+                order = order[torch.argsort(flat[order], descending=True, stable=True)]
+            elif topk:
+                order = flat.topk(min(k, flat.numel())).indices
+            else:
+                order = torch.argsort(flat, descending=True, stable=True)[:k]
+            above = flat[order] > threshold if strict else flat[order] >= threshold
+            order = order[valid[order] & above]
+            labels, cells = order // (height * width), order % (height * width)
+            boxes = _boxes(output, n_classes, cells // width, cells % width, stride, height, width, **box_options)
+            result.append({"boxes": boxes, "scores": flat[order], "labels": labels.to(label_dtype)})
+        return result
     return _decode(outputs, stride, k, threshold, topk=True)
+
+
+@mutant("peaks and ranking on the logits, not on the float32 scores")
+def decode_detections(outputs, stride, k, threshold):
+    def _boxes(output, n_classes, rows, cols, stride, height, width, centre=0.0, exp=True, swap=False, clip=True):
+        """Shared box arithmetic of the decoding mutants (each mutant changes one clause)."""
+        dx, dy, lw, lh = output[n_classes:, rows, cols]
+        if swap:
+            dx, dy = dy, dx
+        x, y = (cols + centre + dx) * stride, (rows + centre + dy) * stride
+        w, h = (lw.exp(), lh.exp()) if exp else (lw, lh)
+        boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
+        if clip:
+            limits = torch.tensor([width, height, width, height], dtype=boxes.dtype, device=boxes.device) * stride
+            boxes = torch.minimum(boxes.clamp(min=0), limits)
+        return boxes
+    n_classes = outputs.shape[1] - 4
+    logits = outputs[:, :n_classes]
+    peaks = logits == F.max_pool2d(logits, 3, stride=1, padding=1)
+    result = []
+    for output, logit, peak in zip(outputs, logits, peaks, strict=True):
+        flat = torch.where(peak, logit, torch.full_like(logit, -1e9)).flatten()
+        order = torch.argsort(flat, descending=True, stable=True)[:k]
+        order = order[peak.flatten()[order] & (torch.sigmoid(flat[order]) >= threshold)]
+        height, width = outputs.shape[2:]
+        labels, cells = order // (height * width), order % (height * width)
+        boxes = _boxes(output, n_classes, cells // width, cells % width, stride, height, width)
+        result.append({"boxes": boxes, "scores": torch.sigmoid(flat[order]), "labels": labels})
+    return result
+
+
+@mutant("clips x and y to W * stride (a square grid assumed)")
+def decode_detections(outputs, stride, k, threshold):
+    n_images, channels, height, width = outputs.shape
+    n_classes = channels - 4
+    scores = torch.sigmoid(outputs[:, :n_classes])
+    peaks = scores == F.max_pool2d(scores, 3, stride=1, padding=1)
+    detections = []
+    for output, score, peak in zip(outputs, scores, peaks, strict=True):
+        flat = torch.where(peak, score, torch.full_like(score, -1.0)).flatten()
+        order = torch.argsort(flat, descending=True, stable=True)[:k]
+        order = order[peak.flatten()[order] & (flat[order] >= threshold)]
+        labels, cells = order // (height * width), order % (height * width)
+        rows, cols = cells // width, cells % width
+        dx, dy, log_w, log_h = output[n_classes:, rows, cols]
+        x, y = (cols + dx) * stride, (rows + dy) * stride
+        half_w, half_h = log_w.exp() / 2, log_h.exp() / 2
+        limit = width * stride
+        boxes = torch.stack([(x - half_w).clamp(0, limit), (y - half_h).clamp(0, limit),
+                             (x + half_w).clamp(0, limit), (y + half_h).clamp(0, limit)], dim=1)
+        detections.append({"boxes": boxes, "scores": flat[order], "labels": labels})
+    return detections
 
 
 @mutant("labels as int32")
 def decode_detections(outputs, stride, k, threshold):
+    def _boxes(output, n_classes, rows, cols, stride, height, width, centre=0.0, exp=True, swap=False, clip=True):
+        """Shared box arithmetic of the decoding mutants (each mutant changes one clause)."""
+        dx, dy, lw, lh = output[n_classes:, rows, cols]
+        if swap:
+            dx, dy = dy, dx
+        x, y = (cols + centre + dx) * stride, (rows + centre + dy) * stride
+        w, h = (lw.exp(), lh.exp()) if exp else (lw, lh)
+        boxes = torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
+        if clip:
+            limits = torch.tensor([width, height, width, height], dtype=boxes.dtype, device=boxes.device) * stride
+            boxes = torch.minimum(boxes.clamp(min=0), limits)
+        return boxes
+
+    def _decode(outputs, stride, k, threshold, *, sigmoid=True, window=3, zero_non_peaks=False, per_class=False,
+                strict=False, topk=False, label_dtype=torch.int64, **box_options):
+        """Decoding with switches; every switch left at its default gives the correct answer."""
+        n_images, channels, height, width = outputs.shape
+        n_classes = channels - 4
+        scores = torch.sigmoid(outputs[:, :n_classes]) if sigmoid else outputs[:, :n_classes]
+        peaks = scores == F.max_pool2d(scores, window, stride=1, padding=window // 2) if window else torch.ones_like(scores, dtype=torch.bool)
+        result = []
+        for output, score, peak in zip(outputs, scores, peaks, strict=True):
+            if zero_non_peaks:
+                flat, valid = (score * peak).flatten(), torch.ones(score.numel(), dtype=torch.bool, device=score.device)
+            else:
+                flat, valid = torch.where(peak, score, torch.full_like(score, -1e9)).flatten(), peak.flatten()
+            if per_class:
+                per = flat.view(n_classes, -1)
+                order = torch.cat([c * per.shape[1] + torch.argsort(per[c], descending=True, stable=True)[:k]
+                                   for c in range(n_classes)])
+                order = order[torch.argsort(flat[order], descending=True, stable=True)]
+            elif topk:
+                order = flat.topk(min(k, flat.numel())).indices
+            else:
+                order = torch.argsort(flat, descending=True, stable=True)[:k]
+            above = flat[order] > threshold if strict else flat[order] >= threshold
+            order = order[valid[order] & above]
+            labels, cells = order // (height * width), order % (height * width)
+            boxes = _boxes(output, n_classes, cells // width, cells % width, stride, height, width, **box_options)
+            result.append({"boxes": boxes, "scores": flat[order], "labels": labels.to(label_dtype)})
+        return result
     return _decode(outputs, stride, k, threshold, label_dtype=torch.int32)
 
 
@@ -617,119 +1195,1109 @@ def decode_detections(outputs, stride, k, threshold):
 # ---------------------------------------------------------------- exercise 6: average_precision
 
 
-def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
-        any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
-        keys_from_detections=False, micro=False):
-    """AP with switches; every switch left at its default gives the correct answer."""
-    classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
-    if keys_from_detections:
-        classes |= {int(c) for d in detections for c in d["labels"].tolist()}
-    ap, sizes = {}, {}
-    for c in sorted(classes):
-        n_truth, records = 0, []
-        for found, truth in zip(detections, ground_truth, strict=True):
-            tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
-            tb = truth["boxes"][tmask].detach().cpu().double()
-            n_truth += int((truth["labels"] == c).sum())
-            dmask = found["labels"] == c
-            db, ds = found["boxes"][dmask].detach().cpu().double(), found["scores"][dmask].detach().cpu().double()
-            order = torch.argsort(ds, descending=True, stable=True)
-            iou = box_iou(db[order], tb)
-            used = torch.zeros(len(tb), dtype=torch.bool)
-            for s, row in zip(ds[order].tolist(), iou, strict=True):
-                if voc_match:
-                    best = int(row.argmax()) if len(row) else -1
-                    hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
-                else:
-                    cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
-                    best = int(cand.argmax()) if len(cand) else -1
-                    value = float(cand[best]) if best >= 0 else -1.0
-                    hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
-                if hit:
-                    used[best] = True
-                records.append((s, hit))
-        scores = np.array([r[0] for r in records], dtype=np.float64)
-        hits = np.array([r[1] for r in records], dtype=np.float64)
-        if per_image_rank:
-            ranked = np.arange(len(scores))
-        elif ties_reversed:
-            ranked = np.argsort(scores, kind="stable")[::-1]
-        else:
-            ranked = np.argsort(-scores, kind="stable")
-        tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
-        recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
-        if envelope:
-            precision = np.maximum.accumulate(precision[::-1])[::-1]
-        if interpolation == "coco":
-            idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
-            value = float(np.append(precision, 0.0)[idx].mean())
-        elif interpolation == "voc11":
-            idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
-            value = float(np.append(precision, 0.0)[idx].mean())
-        else:  # area under the step curve (all points)
-            value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
-        ap[c], sizes[c] = value, n_truth
-    mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
-    return ap, mean
 
 
 @mutant("VOC matching: the best-overlapping box, a false positive if it is taken")
 def average_precision(detections, ground_truth, iou_threshold=0.5):
+    def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
+            any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
+            keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+            later_detection=False):
+        """AP with switches; every switch left at its default gives the correct answer."""
+        classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
+        if keys_from_detections:
+            classes |= {int(c) for d in detections for c in d["labels"].tolist()}
+        ap, sizes = {}, {}
+        for c in sorted(classes):
+            n_truth, records = 0, []
+            for found, truth in zip(detections, ground_truth, strict=True):
+                tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
+                tb = truth["boxes"][tmask].detach().cpu()
+                tb = tb.float() if iou_float32 else tb.double()
+                n_truth += int((truth["labels"] == c).sum())
+                dmask = found["labels"] == c
+                db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+                db = db.float() if iou_float32 else db.double()
+                if list_order:
+                    order = torch.arange(len(ds))
+                elif later_detection:
+                    order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+                else:
+                    order = torch.argsort(ds, descending=True, stable=True)
+                iou = box_iou(db[order], tb)
+                used = torch.zeros(len(tb), dtype=torch.bool)
+                for s, row in zip(ds[order].tolist(), iou, strict=True):
+                    if voc_match:
+                        best = int(row.argmax()) if len(row) else -1
+                        hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
+                    else:
+                        cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
+                        best = int(cand.argmax()) if len(cand) else -1
+                        if later_gt and best >= 0:
+                            best = int(torch.nonzero(cand == cand[best])[-1, 0])
+                        value = float(cand[best]) if best >= 0 else -1.0
+                        hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
+                    if hit:
+                        used[best] = True
+                    records.append((s, hit))
+            scores = np.array([r[0] for r in records], dtype=np.float64)
+            hits = np.array([r[1] for r in records], dtype=np.float64)
+            if per_image_rank:
+                ranked = np.arange(len(scores))
+            elif ties_reversed:
+                ranked = np.argsort(scores, kind="stable")[::-1]
+            else:
+                ranked = np.argsort(-scores, kind="stable")
+            tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
+            recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
+            if envelope:
+                precision = np.maximum.accumulate(precision[::-1])[::-1]
+            if interpolation == "coco":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            elif interpolation == "voc11":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            else:  # area under the step curve (all points)
+                value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+            ap[c], sizes[c] = value, n_truth
+        mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
+        return ap, mean
     return _ap(detections, ground_truth, iou_threshold, voc_match=True)
 
 
 @mutant("IoU > threshold (equal is a miss)")
 def average_precision(detections, ground_truth, iou_threshold=0.5):
+    def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
+            any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
+            keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+            later_detection=False):
+        """AP with switches; every switch left at its default gives the correct answer."""
+        classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
+        if keys_from_detections:
+            classes |= {int(c) for d in detections for c in d["labels"].tolist()}
+        ap, sizes = {}, {}
+        for c in sorted(classes):
+            n_truth, records = 0, []
+            for found, truth in zip(detections, ground_truth, strict=True):
+                tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
+                tb = truth["boxes"][tmask].detach().cpu()
+                tb = tb.float() if iou_float32 else tb.double()
+                n_truth += int((truth["labels"] == c).sum())
+                dmask = found["labels"] == c
+                db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+                db = db.float() if iou_float32 else db.double()
+                if list_order:
+                    order = torch.arange(len(ds))
+                elif later_detection:
+                    order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+                else:
+                    order = torch.argsort(ds, descending=True, stable=True)
+                iou = box_iou(db[order], tb)
+                used = torch.zeros(len(tb), dtype=torch.bool)
+                for s, row in zip(ds[order].tolist(), iou, strict=True):
+                    if voc_match:
+                        best = int(row.argmax()) if len(row) else -1
+                        hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
+                    else:
+                        cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
+                        best = int(cand.argmax()) if len(cand) else -1
+                        if later_gt and best >= 0:
+                            best = int(torch.nonzero(cand == cand[best])[-1, 0])
+                        value = float(cand[best]) if best >= 0 else -1.0
+                        hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
+                    if hit:
+                        used[best] = True
+                    records.append((s, hit))
+            scores = np.array([r[0] for r in records], dtype=np.float64)
+            hits = np.array([r[1] for r in records], dtype=np.float64)
+            if per_image_rank:
+                ranked = np.arange(len(scores))
+            elif ties_reversed:
+                ranked = np.argsort(scores, kind="stable")[::-1]
+            else:
+                ranked = np.argsort(-scores, kind="stable")
+            tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
+            recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
+            if envelope:
+                precision = np.maximum.accumulate(precision[::-1])[::-1]
+            if interpolation == "coco":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            elif interpolation == "voc11":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            else:  # area under the step curve (all points)
+                value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+            ap[c], sizes[c] = value, n_truth
+        mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
+        return ap, mean
     return _ap(detections, ground_truth, iou_threshold, strict=True)
 
 
 @mutant("duplicates count: a box can be matched twice")
 def average_precision(detections, ground_truth, iou_threshold=0.5):
+    def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
+            any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
+            keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+            later_detection=False):
+        """AP with switches; every switch left at its default gives the correct answer."""
+        classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
+        if keys_from_detections:
+            classes |= {int(c) for d in detections for c in d["labels"].tolist()}
+        ap, sizes = {}, {}
+        for c in sorted(classes):
+            n_truth, records = 0, []
+            for found, truth in zip(detections, ground_truth, strict=True):
+                tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
+                tb = truth["boxes"][tmask].detach().cpu()
+                tb = tb.float() if iou_float32 else tb.double()
+                n_truth += int((truth["labels"] == c).sum())
+                dmask = found["labels"] == c
+                db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+                db = db.float() if iou_float32 else db.double()
+                if list_order:
+                    order = torch.arange(len(ds))
+                elif later_detection:
+                    order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+                else:
+                    order = torch.argsort(ds, descending=True, stable=True)
+                iou = box_iou(db[order], tb)
+                used = torch.zeros(len(tb), dtype=torch.bool)
+                for s, row in zip(ds[order].tolist(), iou, strict=True):
+                    if voc_match:
+                        best = int(row.argmax()) if len(row) else -1
+                        hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
+                    else:
+                        cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
+                        best = int(cand.argmax()) if len(cand) else -1
+                        if later_gt and best >= 0:
+                            best = int(torch.nonzero(cand == cand[best])[-1, 0])
+                        value = float(cand[best]) if best >= 0 else -1.0
+                        hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
+                    if hit:
+                        used[best] = True
+                    records.append((s, hit))
+            scores = np.array([r[0] for r in records], dtype=np.float64)
+            hits = np.array([r[1] for r in records], dtype=np.float64)
+            if per_image_rank:
+                ranked = np.arange(len(scores))
+            elif ties_reversed:
+                ranked = np.argsort(scores, kind="stable")[::-1]
+            else:
+                ranked = np.argsort(-scores, kind="stable")
+            tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
+            recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
+            if envelope:
+                precision = np.maximum.accumulate(precision[::-1])[::-1]
+            if interpolation == "coco":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            elif interpolation == "voc11":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            else:  # area under the step curve (all points)
+                value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+            ap[c], sizes[c] = value, n_truth
+        mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
+        return ap, mean
     return _ap(detections, ground_truth, iou_threshold, duplicates=True)
 
 
 @mutant("matches ground-truth boxes of any class")
 def average_precision(detections, ground_truth, iou_threshold=0.5):
+    def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
+            any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
+            keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+            later_detection=False):
+        """AP with switches; every switch left at its default gives the correct answer."""
+        classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
+        if keys_from_detections:
+            classes |= {int(c) for d in detections for c in d["labels"].tolist()}
+        ap, sizes = {}, {}
+        for c in sorted(classes):
+            n_truth, records = 0, []
+            for found, truth in zip(detections, ground_truth, strict=True):
+                tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
+                tb = truth["boxes"][tmask].detach().cpu()
+                tb = tb.float() if iou_float32 else tb.double()
+                n_truth += int((truth["labels"] == c).sum())
+                dmask = found["labels"] == c
+                db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+                db = db.float() if iou_float32 else db.double()
+                if list_order:
+                    order = torch.arange(len(ds))
+                elif later_detection:
+                    order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+                else:
+                    order = torch.argsort(ds, descending=True, stable=True)
+                iou = box_iou(db[order], tb)
+                used = torch.zeros(len(tb), dtype=torch.bool)
+                for s, row in zip(ds[order].tolist(), iou, strict=True):
+                    if voc_match:
+                        best = int(row.argmax()) if len(row) else -1
+                        hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
+                    else:
+                        cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
+                        best = int(cand.argmax()) if len(cand) else -1
+                        if later_gt and best >= 0:
+                            best = int(torch.nonzero(cand == cand[best])[-1, 0])
+                        value = float(cand[best]) if best >= 0 else -1.0
+                        hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
+                    if hit:
+                        used[best] = True
+                    records.append((s, hit))
+            scores = np.array([r[0] for r in records], dtype=np.float64)
+            hits = np.array([r[1] for r in records], dtype=np.float64)
+            if per_image_rank:
+                ranked = np.arange(len(scores))
+            elif ties_reversed:
+                ranked = np.argsort(scores, kind="stable")[::-1]
+            else:
+                ranked = np.argsort(-scores, kind="stable")
+            tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
+            recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
+            if envelope:
+                precision = np.maximum.accumulate(precision[::-1])[::-1]
+            if interpolation == "coco":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            elif interpolation == "voc11":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            else:  # area under the step curve (all points)
+                value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+            ap[c], sizes[c] = value, n_truth
+        mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
+        return ap, mean
     return _ap(detections, ground_truth, iou_threshold, any_class=True)
 
 
 @mutant("no global ranking: the images' lists are only concatenated")
 def average_precision(detections, ground_truth, iou_threshold=0.5):
+    def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
+            any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
+            keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+            later_detection=False):
+        """AP with switches; every switch left at its default gives the correct answer."""
+        classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
+        if keys_from_detections:
+            classes |= {int(c) for d in detections for c in d["labels"].tolist()}
+        ap, sizes = {}, {}
+        for c in sorted(classes):
+            n_truth, records = 0, []
+            for found, truth in zip(detections, ground_truth, strict=True):
+                tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
+                tb = truth["boxes"][tmask].detach().cpu()
+                tb = tb.float() if iou_float32 else tb.double()
+                n_truth += int((truth["labels"] == c).sum())
+                dmask = found["labels"] == c
+                db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+                db = db.float() if iou_float32 else db.double()
+                if list_order:
+                    order = torch.arange(len(ds))
+                elif later_detection:
+                    order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+                else:
+                    order = torch.argsort(ds, descending=True, stable=True)
+                iou = box_iou(db[order], tb)
+                used = torch.zeros(len(tb), dtype=torch.bool)
+                for s, row in zip(ds[order].tolist(), iou, strict=True):
+                    if voc_match:
+                        best = int(row.argmax()) if len(row) else -1
+                        hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
+                    else:
+                        cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
+                        best = int(cand.argmax()) if len(cand) else -1
+                        if later_gt and best >= 0:
+                            best = int(torch.nonzero(cand == cand[best])[-1, 0])
+                        value = float(cand[best]) if best >= 0 else -1.0
+                        hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
+                    if hit:
+                        used[best] = True
+                    records.append((s, hit))
+            scores = np.array([r[0] for r in records], dtype=np.float64)
+            hits = np.array([r[1] for r in records], dtype=np.float64)
+            if per_image_rank:
+                ranked = np.arange(len(scores))
+            elif ties_reversed:
+                ranked = np.argsort(scores, kind="stable")[::-1]
+            else:
+                ranked = np.argsort(-scores, kind="stable")
+            tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
+            recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
+            if envelope:
+                precision = np.maximum.accumulate(precision[::-1])[::-1]
+            if interpolation == "coco":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            elif interpolation == "voc11":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            else:  # area under the step curve (all points)
+                value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+            ap[c], sizes[c] = value, n_truth
+        mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
+        return ap, mean
     return _ap(detections, ground_truth, iou_threshold, per_image_rank=True)
 
 
 @mutant("ties: the later image first")
 def average_precision(detections, ground_truth, iou_threshold=0.5):
+    def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
+            any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
+            keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+            later_detection=False):
+        """AP with switches; every switch left at its default gives the correct answer."""
+        classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
+        if keys_from_detections:
+            classes |= {int(c) for d in detections for c in d["labels"].tolist()}
+        ap, sizes = {}, {}
+        for c in sorted(classes):
+            n_truth, records = 0, []
+            for found, truth in zip(detections, ground_truth, strict=True):
+                tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
+                tb = truth["boxes"][tmask].detach().cpu()
+                tb = tb.float() if iou_float32 else tb.double()
+                n_truth += int((truth["labels"] == c).sum())
+                dmask = found["labels"] == c
+                db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+                db = db.float() if iou_float32 else db.double()
+                if list_order:
+                    order = torch.arange(len(ds))
+                elif later_detection:
+                    order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+                else:
+                    order = torch.argsort(ds, descending=True, stable=True)
+                iou = box_iou(db[order], tb)
+                used = torch.zeros(len(tb), dtype=torch.bool)
+                for s, row in zip(ds[order].tolist(), iou, strict=True):
+                    if voc_match:
+                        best = int(row.argmax()) if len(row) else -1
+                        hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
+                    else:
+                        cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
+                        best = int(cand.argmax()) if len(cand) else -1
+                        if later_gt and best >= 0:
+                            best = int(torch.nonzero(cand == cand[best])[-1, 0])
+                        value = float(cand[best]) if best >= 0 else -1.0
+                        hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
+                    if hit:
+                        used[best] = True
+                    records.append((s, hit))
+            scores = np.array([r[0] for r in records], dtype=np.float64)
+            hits = np.array([r[1] for r in records], dtype=np.float64)
+            if per_image_rank:
+                ranked = np.arange(len(scores))
+            elif ties_reversed:
+                ranked = np.argsort(scores, kind="stable")[::-1]
+            else:
+                ranked = np.argsort(-scores, kind="stable")
+            tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
+            recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
+            if envelope:
+                precision = np.maximum.accumulate(precision[::-1])[::-1]
+            if interpolation == "coco":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            elif interpolation == "voc11":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            else:  # area under the step curve (all points)
+                value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+            ap[c], sizes[c] = value, n_truth
+        mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
+        return ap, mean
     return _ap(detections, ground_truth, iou_threshold, ties_reversed=True)
 
 
 @mutant("no precision envelope")
 def average_precision(detections, ground_truth, iou_threshold=0.5):
+    def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
+            any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
+            keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+            later_detection=False):
+        """AP with switches; every switch left at its default gives the correct answer."""
+        classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
+        if keys_from_detections:
+            classes |= {int(c) for d in detections for c in d["labels"].tolist()}
+        ap, sizes = {}, {}
+        for c in sorted(classes):
+            n_truth, records = 0, []
+            for found, truth in zip(detections, ground_truth, strict=True):
+                tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
+                tb = truth["boxes"][tmask].detach().cpu()
+                tb = tb.float() if iou_float32 else tb.double()
+                n_truth += int((truth["labels"] == c).sum())
+                dmask = found["labels"] == c
+                db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+                db = db.float() if iou_float32 else db.double()
+                if list_order:
+                    order = torch.arange(len(ds))
+                elif later_detection:
+                    order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+                else:
+                    order = torch.argsort(ds, descending=True, stable=True)
+                iou = box_iou(db[order], tb)
+                used = torch.zeros(len(tb), dtype=torch.bool)
+                for s, row in zip(ds[order].tolist(), iou, strict=True):
+                    if voc_match:
+                        best = int(row.argmax()) if len(row) else -1
+                        hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
+                    else:
+                        cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
+                        best = int(cand.argmax()) if len(cand) else -1
+                        if later_gt and best >= 0:
+                            best = int(torch.nonzero(cand == cand[best])[-1, 0])
+                        value = float(cand[best]) if best >= 0 else -1.0
+                        hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
+                    if hit:
+                        used[best] = True
+                    records.append((s, hit))
+            scores = np.array([r[0] for r in records], dtype=np.float64)
+            hits = np.array([r[1] for r in records], dtype=np.float64)
+            if per_image_rank:
+                ranked = np.arange(len(scores))
+            elif ties_reversed:
+                ranked = np.argsort(scores, kind="stable")[::-1]
+            else:
+                ranked = np.argsort(-scores, kind="stable")
+            tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
+            recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
+            if envelope:
+                precision = np.maximum.accumulate(precision[::-1])[::-1]
+            if interpolation == "coco":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            elif interpolation == "voc11":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            else:  # area under the step curve (all points)
+                value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+            ap[c], sizes[c] = value, n_truth
+        mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
+        return ap, mean
     return _ap(detections, ground_truth, iou_threshold, envelope=False)
 
 
 @mutant("all-point interpolation (VOC 2010+), not 101 recall levels")
 def average_precision(detections, ground_truth, iou_threshold=0.5):
+    def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
+            any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
+            keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+            later_detection=False):
+        """AP with switches; every switch left at its default gives the correct answer."""
+        classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
+        if keys_from_detections:
+            classes |= {int(c) for d in detections for c in d["labels"].tolist()}
+        ap, sizes = {}, {}
+        for c in sorted(classes):
+            n_truth, records = 0, []
+            for found, truth in zip(detections, ground_truth, strict=True):
+                tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
+                tb = truth["boxes"][tmask].detach().cpu()
+                tb = tb.float() if iou_float32 else tb.double()
+                n_truth += int((truth["labels"] == c).sum())
+                dmask = found["labels"] == c
+                db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+                db = db.float() if iou_float32 else db.double()
+                if list_order:
+                    order = torch.arange(len(ds))
+                elif later_detection:
+                    order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+                else:
+                    order = torch.argsort(ds, descending=True, stable=True)
+                iou = box_iou(db[order], tb)
+                used = torch.zeros(len(tb), dtype=torch.bool)
+                for s, row in zip(ds[order].tolist(), iou, strict=True):
+                    if voc_match:
+                        best = int(row.argmax()) if len(row) else -1
+                        hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
+                    else:
+                        cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
+                        best = int(cand.argmax()) if len(cand) else -1
+                        if later_gt and best >= 0:
+                            best = int(torch.nonzero(cand == cand[best])[-1, 0])
+                        value = float(cand[best]) if best >= 0 else -1.0
+                        hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
+                    if hit:
+                        used[best] = True
+                    records.append((s, hit))
+            scores = np.array([r[0] for r in records], dtype=np.float64)
+            hits = np.array([r[1] for r in records], dtype=np.float64)
+            if per_image_rank:
+                ranked = np.arange(len(scores))
+            elif ties_reversed:
+                ranked = np.argsort(scores, kind="stable")[::-1]
+            else:
+                ranked = np.argsort(-scores, kind="stable")
+            tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
+            recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
+            if envelope:
+                precision = np.maximum.accumulate(precision[::-1])[::-1]
+            if interpolation == "coco":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            elif interpolation == "voc11":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            else:  # area under the step curve (all points)
+                value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+            ap[c], sizes[c] = value, n_truth
+        mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
+        return ap, mean
     return _ap(detections, ground_truth, iou_threshold, interpolation="all")
 
 
 @mutant("11 recall levels (VOC 2007)")
 def average_precision(detections, ground_truth, iou_threshold=0.5):
+    def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
+            any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
+            keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+            later_detection=False):
+        """AP with switches; every switch left at its default gives the correct answer."""
+        classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
+        if keys_from_detections:
+            classes |= {int(c) for d in detections for c in d["labels"].tolist()}
+        ap, sizes = {}, {}
+        for c in sorted(classes):
+            n_truth, records = 0, []
+            for found, truth in zip(detections, ground_truth, strict=True):
+                tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
+                tb = truth["boxes"][tmask].detach().cpu()
+                tb = tb.float() if iou_float32 else tb.double()
+                n_truth += int((truth["labels"] == c).sum())
+                dmask = found["labels"] == c
+                db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+                db = db.float() if iou_float32 else db.double()
+                if list_order:
+                    order = torch.arange(len(ds))
+                elif later_detection:
+                    order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+                else:
+                    order = torch.argsort(ds, descending=True, stable=True)
+                iou = box_iou(db[order], tb)
+                used = torch.zeros(len(tb), dtype=torch.bool)
+                for s, row in zip(ds[order].tolist(), iou, strict=True):
+                    if voc_match:
+                        best = int(row.argmax()) if len(row) else -1
+                        hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
+                    else:
+                        cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
+                        best = int(cand.argmax()) if len(cand) else -1
+                        if later_gt and best >= 0:
+                            best = int(torch.nonzero(cand == cand[best])[-1, 0])
+                        value = float(cand[best]) if best >= 0 else -1.0
+                        hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
+                    if hit:
+                        used[best] = True
+                    records.append((s, hit))
+            scores = np.array([r[0] for r in records], dtype=np.float64)
+            hits = np.array([r[1] for r in records], dtype=np.float64)
+            if per_image_rank:
+                ranked = np.arange(len(scores))
+            elif ties_reversed:
+                ranked = np.argsort(scores, kind="stable")[::-1]
+            else:
+                ranked = np.argsort(-scores, kind="stable")
+            tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
+            recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
+            if envelope:
+                precision = np.maximum.accumulate(precision[::-1])[::-1]
+            if interpolation == "coco":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            elif interpolation == "voc11":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            else:  # area under the step curve (all points)
+                value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+            ap[c], sizes[c] = value, n_truth
+        mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
+        return ap, mean
     return _ap(detections, ground_truth, iou_threshold, interpolation="voc11")
 
 
 @mutant("classes that only have detections get AP 0")
 def average_precision(detections, ground_truth, iou_threshold=0.5):
+    def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
+            any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
+            keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+            later_detection=False):
+        """AP with switches; every switch left at its default gives the correct answer."""
+        classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
+        if keys_from_detections:
+            classes |= {int(c) for d in detections for c in d["labels"].tolist()}
+        ap, sizes = {}, {}
+        for c in sorted(classes):
+            n_truth, records = 0, []
+            for found, truth in zip(detections, ground_truth, strict=True):
+                tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
+                tb = truth["boxes"][tmask].detach().cpu()
+                tb = tb.float() if iou_float32 else tb.double()
+                n_truth += int((truth["labels"] == c).sum())
+                dmask = found["labels"] == c
+                db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+                db = db.float() if iou_float32 else db.double()
+                if list_order:
+                    order = torch.arange(len(ds))
+                elif later_detection:
+                    order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+                else:
+                    order = torch.argsort(ds, descending=True, stable=True)
+                iou = box_iou(db[order], tb)
+                used = torch.zeros(len(tb), dtype=torch.bool)
+                for s, row in zip(ds[order].tolist(), iou, strict=True):
+                    if voc_match:
+                        best = int(row.argmax()) if len(row) else -1
+                        hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
+                    else:
+                        cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
+                        best = int(cand.argmax()) if len(cand) else -1
+                        if later_gt and best >= 0:
+                            best = int(torch.nonzero(cand == cand[best])[-1, 0])
+                        value = float(cand[best]) if best >= 0 else -1.0
+                        hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
+                    if hit:
+                        used[best] = True
+                    records.append((s, hit))
+            scores = np.array([r[0] for r in records], dtype=np.float64)
+            hits = np.array([r[1] for r in records], dtype=np.float64)
+            if per_image_rank:
+                ranked = np.arange(len(scores))
+            elif ties_reversed:
+                ranked = np.argsort(scores, kind="stable")[::-1]
+            else:
+                ranked = np.argsort(-scores, kind="stable")
+            tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
+            recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
+            if envelope:
+                precision = np.maximum.accumulate(precision[::-1])[::-1]
+            if interpolation == "coco":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            elif interpolation == "voc11":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            else:  # area under the step curve (all points)
+                value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+            ap[c], sizes[c] = value, n_truth
+        mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
+        return ap, mean
     return _ap(detections, ground_truth, iou_threshold, keys_from_detections=True)
 
 
 @mutant("mAP weighted by the number of objects per class")
 def average_precision(detections, ground_truth, iou_threshold=0.5):
+    def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
+            any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
+            keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+            later_detection=False):
+        """AP with switches; every switch left at its default gives the correct answer."""
+        classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
+        if keys_from_detections:
+            classes |= {int(c) for d in detections for c in d["labels"].tolist()}
+        ap, sizes = {}, {}
+        for c in sorted(classes):
+            n_truth, records = 0, []
+            for found, truth in zip(detections, ground_truth, strict=True):
+                tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
+                tb = truth["boxes"][tmask].detach().cpu()
+                tb = tb.float() if iou_float32 else tb.double()
+                n_truth += int((truth["labels"] == c).sum())
+                dmask = found["labels"] == c
+                db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+                db = db.float() if iou_float32 else db.double()
+                if list_order:
+                    order = torch.arange(len(ds))
+                elif later_detection:
+                    order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+                else:
+                    order = torch.argsort(ds, descending=True, stable=True)
+                iou = box_iou(db[order], tb)
+                used = torch.zeros(len(tb), dtype=torch.bool)
+                for s, row in zip(ds[order].tolist(), iou, strict=True):
+                    if voc_match:
+                        best = int(row.argmax()) if len(row) else -1
+                        hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
+                    else:
+                        cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
+                        best = int(cand.argmax()) if len(cand) else -1
+                        if later_gt and best >= 0:
+                            best = int(torch.nonzero(cand == cand[best])[-1, 0])
+                        value = float(cand[best]) if best >= 0 else -1.0
+                        hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
+                    if hit:
+                        used[best] = True
+                    records.append((s, hit))
+            scores = np.array([r[0] for r in records], dtype=np.float64)
+            hits = np.array([r[1] for r in records], dtype=np.float64)
+            if per_image_rank:
+                ranked = np.arange(len(scores))
+            elif ties_reversed:
+                ranked = np.argsort(scores, kind="stable")[::-1]
+            else:
+                ranked = np.argsort(-scores, kind="stable")
+            tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
+            recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
+            if envelope:
+                precision = np.maximum.accumulate(precision[::-1])[::-1]
+            if interpolation == "coco":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            elif interpolation == "voc11":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            else:  # area under the step curve (all points)
+                value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+            ap[c], sizes[c] = value, n_truth
+        mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
+        return ap, mean
     return _ap(detections, ground_truth, iou_threshold, micro=True)
+
+
+@mutant("matches each image's detections in list order, not in decreasing score")
+def average_precision(detections, ground_truth, iou_threshold=0.5):
+    def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
+            any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
+            keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+            later_detection=False):
+        """AP with switches; every switch left at its default gives the correct answer."""
+        classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
+        if keys_from_detections:
+            classes |= {int(c) for d in detections for c in d["labels"].tolist()}
+        ap, sizes = {}, {}
+        for c in sorted(classes):
+            n_truth, records = 0, []
+            for found, truth in zip(detections, ground_truth, strict=True):
+                tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
+                tb = truth["boxes"][tmask].detach().cpu()
+                tb = tb.float() if iou_float32 else tb.double()
+                n_truth += int((truth["labels"] == c).sum())
+                dmask = found["labels"] == c
+                db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+                db = db.float() if iou_float32 else db.double()
+                if list_order:
+                    order = torch.arange(len(ds))
+                elif later_detection:
+                    order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+                else:
+                    order = torch.argsort(ds, descending=True, stable=True)
+                iou = box_iou(db[order], tb)
+                used = torch.zeros(len(tb), dtype=torch.bool)
+                for s, row in zip(ds[order].tolist(), iou, strict=True):
+                    if voc_match:
+                        best = int(row.argmax()) if len(row) else -1
+                        hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
+                    else:
+                        cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
+                        best = int(cand.argmax()) if len(cand) else -1
+                        if later_gt and best >= 0:
+                            best = int(torch.nonzero(cand == cand[best])[-1, 0])
+                        value = float(cand[best]) if best >= 0 else -1.0
+                        hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
+                    if hit:
+                        used[best] = True
+                    records.append((s, hit))
+            scores = np.array([r[0] for r in records], dtype=np.float64)
+            hits = np.array([r[1] for r in records], dtype=np.float64)
+            if per_image_rank:
+                ranked = np.arange(len(scores))
+            elif ties_reversed:
+                ranked = np.argsort(scores, kind="stable")[::-1]
+            else:
+                ranked = np.argsort(-scores, kind="stable")
+            tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
+            recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
+            if envelope:
+                precision = np.maximum.accumulate(precision[::-1])[::-1]
+            if interpolation == "coco":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            elif interpolation == "voc11":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            else:  # area under the step curve (all points)
+                value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+            ap[c], sizes[c] = value, n_truth
+        mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
+        return ap, mean
+    return _ap(detections, ground_truth, iou_threshold, list_order=True)
+
+
+@mutant("matching: equal scores, the later detection first")
+def average_precision(detections, ground_truth, iou_threshold=0.5):
+    def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
+            any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
+            keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+            later_detection=False):
+        """AP with switches; every switch left at its default gives the correct answer."""
+        classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
+        if keys_from_detections:
+            classes |= {int(c) for d in detections for c in d["labels"].tolist()}
+        ap, sizes = {}, {}
+        for c in sorted(classes):
+            n_truth, records = 0, []
+            for found, truth in zip(detections, ground_truth, strict=True):
+                tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
+                tb = truth["boxes"][tmask].detach().cpu()
+                tb = tb.float() if iou_float32 else tb.double()
+                n_truth += int((truth["labels"] == c).sum())
+                dmask = found["labels"] == c
+                db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+                db = db.float() if iou_float32 else db.double()
+                if list_order:
+                    order = torch.arange(len(ds))
+                elif later_detection:
+                    order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+                else:
+                    order = torch.argsort(ds, descending=True, stable=True)
+                iou = box_iou(db[order], tb)
+                used = torch.zeros(len(tb), dtype=torch.bool)
+                for s, row in zip(ds[order].tolist(), iou, strict=True):
+                    if voc_match:
+                        best = int(row.argmax()) if len(row) else -1
+                        hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
+                    else:
+                        cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
+                        best = int(cand.argmax()) if len(cand) else -1
+                        if later_gt and best >= 0:
+                            best = int(torch.nonzero(cand == cand[best])[-1, 0])
+                        value = float(cand[best]) if best >= 0 else -1.0
+                        hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
+                    if hit:
+                        used[best] = True
+                    records.append((s, hit))
+            scores = np.array([r[0] for r in records], dtype=np.float64)
+            hits = np.array([r[1] for r in records], dtype=np.float64)
+            if per_image_rank:
+                ranked = np.arange(len(scores))
+            elif ties_reversed:
+                ranked = np.argsort(scores, kind="stable")[::-1]
+            else:
+                ranked = np.argsort(-scores, kind="stable")
+            tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
+            recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
+            if envelope:
+                precision = np.maximum.accumulate(precision[::-1])[::-1]
+            if interpolation == "coco":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            elif interpolation == "voc11":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            else:  # area under the step curve (all points)
+                value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+            ap[c], sizes[c] = value, n_truth
+        mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
+        return ap, mean
+    return _ap(detections, ground_truth, iou_threshold, later_detection=True)
+
+
+@mutant("IoU in float32 (the boxes' own dtype), not float64")
+def average_precision(detections, ground_truth, iou_threshold=0.5):
+    def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
+            any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
+            keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+            later_detection=False):
+        """AP with switches; every switch left at its default gives the correct answer."""
+        classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
+        if keys_from_detections:
+            classes |= {int(c) for d in detections for c in d["labels"].tolist()}
+        ap, sizes = {}, {}
+        for c in sorted(classes):
+            n_truth, records = 0, []
+            for found, truth in zip(detections, ground_truth, strict=True):
+                tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
+                tb = truth["boxes"][tmask].detach().cpu()
+                tb = tb.float() if iou_float32 else tb.double()
+                n_truth += int((truth["labels"] == c).sum())
+                dmask = found["labels"] == c
+                db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+                db = db.float() if iou_float32 else db.double()
+                if list_order:
+                    order = torch.arange(len(ds))
+                elif later_detection:
+                    order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+                else:
+                    order = torch.argsort(ds, descending=True, stable=True)
+                iou = box_iou(db[order], tb)
+                used = torch.zeros(len(tb), dtype=torch.bool)
+                for s, row in zip(ds[order].tolist(), iou, strict=True):
+                    if voc_match:
+                        best = int(row.argmax()) if len(row) else -1
+                        hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
+                    else:
+                        cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
+                        best = int(cand.argmax()) if len(cand) else -1
+                        if later_gt and best >= 0:
+                            best = int(torch.nonzero(cand == cand[best])[-1, 0])
+                        value = float(cand[best]) if best >= 0 else -1.0
+                        hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
+                    if hit:
+                        used[best] = True
+                    records.append((s, hit))
+            scores = np.array([r[0] for r in records], dtype=np.float64)
+            hits = np.array([r[1] for r in records], dtype=np.float64)
+            if per_image_rank:
+                ranked = np.arange(len(scores))
+            elif ties_reversed:
+                ranked = np.argsort(scores, kind="stable")[::-1]
+            else:
+                ranked = np.argsort(-scores, kind="stable")
+            tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
+            recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
+            if envelope:
+                precision = np.maximum.accumulate(precision[::-1])[::-1]
+            if interpolation == "coco":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            elif interpolation == "voc11":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            else:  # area under the step curve (all points)
+                value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+            ap[c], sizes[c] = value, n_truth
+        mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
+        return ap, mean
+    return _ap(detections, ground_truth, iou_threshold, iou_float32=True)
+
+
+@mutant("equal IoUs: the later ground-truth box (pycocotools' loop)")
+def average_precision(detections, ground_truth, iou_threshold=0.5):
+    def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
+            any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
+            keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+            later_detection=False):
+        """AP with switches; every switch left at its default gives the correct answer."""
+        classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
+        if keys_from_detections:
+            classes |= {int(c) for d in detections for c in d["labels"].tolist()}
+        ap, sizes = {}, {}
+        for c in sorted(classes):
+            n_truth, records = 0, []
+            for found, truth in zip(detections, ground_truth, strict=True):
+                tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
+                tb = truth["boxes"][tmask].detach().cpu()
+                tb = tb.float() if iou_float32 else tb.double()
+                n_truth += int((truth["labels"] == c).sum())
+                dmask = found["labels"] == c
+                db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+                db = db.float() if iou_float32 else db.double()
+                if list_order:
+                    order = torch.arange(len(ds))
+                elif later_detection:
+                    order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+                else:
+                    order = torch.argsort(ds, descending=True, stable=True)
+                iou = box_iou(db[order], tb)
+                used = torch.zeros(len(tb), dtype=torch.bool)
+                for s, row in zip(ds[order].tolist(), iou, strict=True):
+                    if voc_match:
+                        best = int(row.argmax()) if len(row) else -1
+                        hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
+                    else:
+                        cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
+                        best = int(cand.argmax()) if len(cand) else -1
+                        if later_gt and best >= 0:
+                            best = int(torch.nonzero(cand == cand[best])[-1, 0])
+                        value = float(cand[best]) if best >= 0 else -1.0
+                        hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
+                    if hit:
+                        used[best] = True
+                    records.append((s, hit))
+            scores = np.array([r[0] for r in records], dtype=np.float64)
+            hits = np.array([r[1] for r in records], dtype=np.float64)
+            if per_image_rank:
+                ranked = np.arange(len(scores))
+            elif ties_reversed:
+                ranked = np.argsort(scores, kind="stable")[::-1]
+            else:
+                ranked = np.argsort(-scores, kind="stable")
+            tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
+            recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
+            if envelope:
+                precision = np.maximum.accumulate(precision[::-1])[::-1]
+            if interpolation == "coco":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            elif interpolation == "voc11":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            else:  # area under the step curve (all points)
+                value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+            ap[c], sizes[c] = value, n_truth
+        mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
+        return ap, mean
+    return _ap(detections, ground_truth, iou_threshold, later_gt=True)
 
 
 @mutant("first recall level strictly above t (searchsorted side='right')")
 def average_precision(detections, ground_truth, iou_threshold=0.5):
+    def _ap(detections, ground_truth, iou_threshold=0.5, *, voc_match=False, strict=False, duplicates=False,
+            any_class=False, per_image_rank=False, ties_reversed=False, envelope=True, interpolation="coco",
+            keys_from_detections=False, micro=False, list_order=False, iou_float32=False, later_gt=False,
+            later_detection=False):
+        """AP with switches; every switch left at its default gives the correct answer."""
+        classes = {int(c) for t in ground_truth for c in t["labels"].tolist()}
+        if keys_from_detections:
+            classes |= {int(c) for d in detections for c in d["labels"].tolist()}
+        ap, sizes = {}, {}
+        for c in sorted(classes):
+            n_truth, records = 0, []
+            for found, truth in zip(detections, ground_truth, strict=True):
+                tmask = truth["labels"] == c if not any_class else torch.ones_like(truth["labels"], dtype=torch.bool)
+                tb = truth["boxes"][tmask].detach().cpu()
+                tb = tb.float() if iou_float32 else tb.double()
+                n_truth += int((truth["labels"] == c).sum())
+                dmask = found["labels"] == c
+                db, ds = found["boxes"][dmask].detach().cpu(), found["scores"][dmask].detach().cpu().double()
+                db = db.float() if iou_float32 else db.double()
+                if list_order:
+                    order = torch.arange(len(ds))
+                elif later_detection:
+                    order = torch.from_numpy(np.lexsort((-np.arange(len(ds)), -ds.numpy())).copy())
+                else:
+                    order = torch.argsort(ds, descending=True, stable=True)
+                iou = box_iou(db[order], tb)
+                used = torch.zeros(len(tb), dtype=torch.bool)
+                for s, row in zip(ds[order].tolist(), iou, strict=True):
+                    if voc_match:
+                        best = int(row.argmax()) if len(row) else -1
+                        hit = best >= 0 and float(row[best]) >= iou_threshold and not used[best]
+                    else:
+                        cand = row if duplicates else torch.where(used, torch.full_like(row, -1.0), row)
+                        best = int(cand.argmax()) if len(cand) else -1
+                        if later_gt and best >= 0:
+                            best = int(torch.nonzero(cand == cand[best])[-1, 0])
+                        value = float(cand[best]) if best >= 0 else -1.0
+                        hit = best >= 0 and (value > iou_threshold if strict else value >= iou_threshold)
+                    if hit:
+                        used[best] = True
+                    records.append((s, hit))
+            scores = np.array([r[0] for r in records], dtype=np.float64)
+            hits = np.array([r[1] for r in records], dtype=np.float64)
+            if per_image_rank:
+                ranked = np.arange(len(scores))
+            elif ties_reversed:
+                ranked = np.argsort(scores, kind="stable")[::-1]
+            else:
+                ranked = np.argsort(-scores, kind="stable")
+            tp, fp = np.cumsum(hits[ranked]), np.cumsum(1 - hits[ranked])
+            recall, precision = tp / max(n_truth, 1), tp / np.maximum(tp + fp, 1)
+            if envelope:
+                precision = np.maximum.accumulate(precision[::-1])[::-1]
+            if interpolation == "coco":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 101), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            elif interpolation == "voc11":
+                idx = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+                value = float(np.append(precision, 0.0)[idx].mean())
+            else:  # area under the step curve (all points)
+                value = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+            ap[c], sizes[c] = value, n_truth
+        mean = float(sum(ap[c] * sizes[c] for c in ap) / sum(sizes.values())) if micro else float(np.mean(list(ap.values())))
+        return ap, mean
     ap, _ = _ap(detections, ground_truth, iou_threshold)
     out = {}
     for c in ap:
@@ -803,6 +2371,36 @@ def average_precision(detections, ground_truth, iou_threshold=0.5):
     return result, float(np.mean(list(result.values())))
 
 
+@alternative("precision, recall and AP in float32 torch tensors after a float64 matching")
+def average_precision(detections, ground_truth, iou_threshold=0.5):
+    ap = {}
+    for c in sorted({int(c) for t in ground_truth for c in t["labels"].tolist()}):
+        n_truth, scores, hits = 0, [], []
+        for found, truth in zip(detections, ground_truth, strict=True):
+            gt = truth["boxes"][truth["labels"] == c].cpu().double()
+            n_truth += len(gt)
+            mine = found["labels"].cpu() == c
+            boxes, conf = found["boxes"].cpu().double()[mine], found["scores"].cpu()[mine]
+            order = torch.argsort(conf, descending=True, stable=True)
+            free = torch.ones(len(gt), dtype=torch.bool)
+            for score, row in zip(conf[order], box_iou(boxes[order], gt), strict=True):
+                row = torch.where(free, row, torch.full_like(row, -1.0))
+                j = int(row.argmax()) if len(row) else -1
+                hit = j >= 0 and bool(row[j] >= iou_threshold)
+                if hit:
+                    free[j] = False
+                scores.append(score)
+                hits.append(hit)
+        scores = torch.stack(scores) if scores else torch.zeros(0)
+        hits = torch.tensor(hits, dtype=torch.float32)[torch.argsort(scores, descending=True, stable=True)]
+        tp, fp = torch.cumsum(hits, 0), torch.cumsum(1 - hits, 0)
+        recall, precision = tp / n_truth, tp / torch.clamp(tp + fp, min=1)
+        envelope = torch.cat([torch.flip(torch.cummax(torch.flip(precision, [0]), 0).values, [0]), torch.zeros(1)])
+        levels = torch.linspace(0, 1, 101, dtype=torch.float32)
+        ap[c] = float(envelope[torch.searchsorted(recall, levels, side="left")].mean())
+    return ap, float(torch.tensor(list(ap.values())).mean())
+
+
 @alternative("torchvision's box_iou, interpolation as max precision at recall >= t, no envelope array")
 def average_precision(detections, ground_truth, iou_threshold=0.5):
     import torchvision
@@ -861,6 +2459,13 @@ def detections_to_tokens(labels, scores, threshold):
 def detections_to_tokens(labels, scores, threshold):
     values = torch.as_tensor(scores, dtype=torch.float64).cpu().tolist()
     return [t for label, v in zip(labels, values, strict=True) if v >= threshold for t in tokenize(label)]
+
+
+@mutant("an unstable sort of the scores (torch.sort, descending)")
+def detections_to_tokens(labels, scores, threshold):
+    values = torch.as_tensor(scores, dtype=torch.float64).cpu()
+    order = torch.sort(values, descending=True).indices.tolist()
+    return [t for i in order if values[i] >= threshold for t in tokenize(labels[i])]
 
 
 @mutant("ties: the later detection first")

@@ -399,6 +399,22 @@ def sample_candidates(n_images, caption_image, n_distractors, shuffle, rng):
     return candidates.astype(np.int64), target.astype(np.int64)
 
 
+@mutant("candidates in the dtype of caption_image (an int32 array gives int32 candidates)")
+def sample_candidates(n_images, caption_image, n_distractors, shuffle, rng):
+    true = np.asarray(caption_image)
+    if not 0 <= n_distractors <= n_images - 1:
+        raise ValueError("too many distractors")
+    keys = rng.random((len(true), n_images - 1))
+    others = np.argsort(keys, axis=1)[:, :n_distractors]
+    distractors = others + (others >= true[:, None])
+    target = rng.integers(0, n_distractors + 1, size=len(true)) if shuffle else np.zeros(len(true), np.int64)
+    is_target = np.arange(n_distractors + 1)[None, :] == target[:, None]
+    candidates = np.empty((len(true), n_distractors + 1), dtype=true.dtype if len(true) else np.int64)
+    candidates[is_target] = true
+    candidates[~is_target] = distractors.ravel()
+    return candidates, target.astype(np.int64)
+
+
 # ---------------------------------------------------------------- exercise 3: image_given_caption_loss
 
 
@@ -529,6 +545,41 @@ def image_given_caption_loss(scores, target, mask=None):
     return (-log_p[target, torch.arange(scores.shape[1], device=scores.device)].mean()).to(scores.dtype)
 
 
+@mutant("a finite fill of -1e30: padding takes the probability when the scores lie below it (text: exactly 0)")
+def image_given_caption_loss(scores, target, mask=None):
+    if mask is not None:
+        scores = scores.masked_fill(~mask, -1e30)
+    log_p = torch.log_softmax(scores, dim=0)
+    return -log_p[target, torch.arange(scores.shape[1], device=scores.device)].mean()
+
+
+@mutant("half precision computed in float32 and the float32 loss returned (text: the dtype of scores)")
+def image_given_caption_loss(scores, target, mask=None):
+    if scores.dtype in (torch.float16, torch.bfloat16):
+        scores = scores.to(torch.float32)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    log_p = torch.log_softmax(scores, dim=0)
+    return -log_p[target, torch.arange(scores.shape[1], device=scores.device)].mean()
+
+
+@mutant("a Python loop over captions, F.cross_entropy per column (text: vectorised)")
+def image_given_caption_loss(scores, target, mask=None):
+    losses = []
+    for j in range(scores.shape[1]):
+        column = scores[:, j] if mask is None else scores[:, j].masked_fill(~mask[:, j], float("-inf"))
+        losses.append(F.cross_entropy(column[None, :], target[j:j + 1]))
+    return torch.stack(losses).mean()
+
+
+@mutant("the column indices made on the notebook's global device, not on the scores' device", needs="cuda")
+def image_given_caption_loss(scores, target, mask=None):
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    log_p = torch.log_softmax(scores, dim=0)
+    return -log_p[target.to(device), torch.arange(scores.shape[1], device=device)].mean()  # noqa: F821
+
+
 # ---------------------------------------------------------------- exercise 4: caption_given_image_loss
 
 
@@ -603,6 +654,40 @@ def caption_given_image_loss(scores, target, mask=None):
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
     return F.cross_entropy(scores, target)
+
+
+@mutant("a finite fill of -1e30: padding takes the probability when the scores lie below it (text: exactly 0)")
+def caption_given_image_loss(scores, target, mask=None):
+    if mask is not None:
+        scores = scores.masked_fill(~mask, -1e30)
+    log_p = torch.log_softmax(scores, dim=1)
+    return -log_p[torch.arange(scores.shape[0], device=scores.device), target].mean()
+
+
+@mutant("half precision computed in float32 and the float32 loss returned (text: the dtype of scores)")
+def caption_given_image_loss(scores, target, mask=None):
+    if scores.dtype in (torch.float16, torch.bfloat16):
+        scores = scores.to(torch.float32)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    return F.cross_entropy(scores, target)
+
+
+@mutant("a Python loop over images, one log-softmax per row (text: vectorised)")
+def caption_given_image_loss(scores, target, mask=None):
+    total = 0
+    for i in range(scores.shape[0]):
+        row = scores[i] if mask is None else scores[i].masked_fill(~mask[i], float("-inf"))
+        total = total - torch.log_softmax(row, dim=0)[target[i]]
+    return total / scores.shape[0]
+
+
+@mutant("the row indices made on the notebook's global device, not on the scores' device", needs="cuda")
+def caption_given_image_loss(scores, target, mask=None):
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    log_p = torch.log_softmax(scores, dim=1)
+    return -log_p[torch.arange(scores.shape[0], device=device), target.to(device)].mean()  # noqa: F821
 
 
 # ---------------------------------------------------------------- exercise 5: DualScorer
@@ -862,6 +947,55 @@ class DualScorer(nn.Module):
 
     def forward(self, images, ids):
         return self.scale * self.encode_texts(ids) @ self.encode_images(images).T
+
+
+@mutant("a caption ends at its first 0: tokens after a padding id are dropped (text: a 0 anywhere is padding)")
+class DualScorer(nn.Module):
+    def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
+        self.cnn = nn.Sequential(
+            nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
+        self.scale = scale
+
+    def encode_texts(self, ids):
+        keep = (torch.cumprod((ids != 0).long(), dim=1) > 0).unsqueeze(-1).to(self.embedding.weight.dtype)
+        v = (self.embedding(ids) * keep).sum(1) / keep.sum(1).clamp(min=1)
+        return F.normalize(v, dim=-1)
+
+    def encode_images(self, images):
+        return F.normalize(self.cnn(images), dim=-1)
+
+    def forward(self, images, ids):
+        return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
+
+
+@mutant("image vectors divided by their norm by hand: a zero image vector gives NaN (text: F.normalize)")
+class DualScorer(nn.Module):
+    def __init__(self, vocab_size, dim=64, width=16, scale=10.0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
+        self.cnn = nn.Sequential(
+            nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(4 * width * 4 * 4, dim))
+        self.scale = scale
+
+    def encode_texts(self, ids):
+        keep = (ids != 0).unsqueeze(-1).to(self.embedding.weight.dtype)
+        v = (self.embedding(ids) * keep).sum(1) / keep.sum(1).clamp(min=1)
+        return F.normalize(v, dim=-1)
+
+    def encode_images(self, images):
+        v = self.cnn(images)
+        return v / torch.linalg.vector_norm(v, dim=-1, keepdim=True)
+
+    def forward(self, images, ids):
+        return self.scale * self.encode_images(images) @ self.encode_texts(ids).T
 
 
 @alternative("sum pooling (same direction as the mean after normalising), einsum for the mask")
