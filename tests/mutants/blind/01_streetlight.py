@@ -1990,7 +1990,7 @@ def cooccurrence_theta(A, B):
     return np.divide(co, denom, out=np.zeros_like(co), where=denom > 0).astype(np.float32)
 
 
-@mutant("everything in float32: products of tiny features underflow")
+@alternative("blind mutant 'everything in float32: products of tiny features underflow', correct by the text: the reference computes in float32 too, and the text now bounds the scale (the checks' tiny features, about 1e-12, do not underflow in float32)")
 def cooccurrence_theta(A, B):
     # "exactly the formula everywhere else ...: features may be of any scale (the checks include tiny ones)"
     A = A.astype(np.float32)
