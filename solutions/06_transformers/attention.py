@@ -449,7 +449,7 @@ def no_position_loop(fn, few, many, d):
 
 
 compare_with_solution("positional_encoding", positional_encoding, {
-    "no loop over positions: the Python lines one call runs do not grow with n_positions": {
+    "no loop over positions: the Python lines run do not grow with n_positions": {
         "few": 8, "many": 64, "d": 6}}, run=no_position_loop, exact=True)
 ### END HIDDEN TESTS
 
@@ -1377,7 +1377,7 @@ def no_patch_loop(fn, few, many, patch):
 
 
 compare_with_solution("patchify", patchify, {
-    "no loop over patches: the Python lines one call runs do not grow with the number of patches": {
+    "no loop over patches: the Python lines run do not grow with their number": {
         "few": 4, "many": 64, "patch": 2}}, run=no_patch_loop, exact=True)
 ### END HIDDEN TESTS
 
