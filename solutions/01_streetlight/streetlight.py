@@ -645,6 +645,9 @@ checks.check_close(theta0, np.array([[0.5, 0.0], [0.0, 0.0]], dtype=np.float32),
 # "any real dtype": integer counts work too
 theta_int = cooccurrence_theta(np.array([[2, 0], [1, 1]]), np.array([[1, 0, 1], [0, 1, 1]]))
 checks.check_array(theta_int, kind="ndarray", shape=(2, 3), dtype=np.float32, name="theta of integer A and B")
+theta_u8 = cooccurrence_theta(np.array([[200]], np.uint8), np.array([[2]], np.uint8))
+checks.check_close(theta_u8, np.array([[400 / 202]], dtype=np.float32), rtol=1e-5, name="theta of uint8 counts (200 * 2 = 400)",
+                   hint="convert to a float type before multiplying: the uint8 product 200 * 2 wraps around to 144")
 print("Exercise 5: visible checks passed.")
 ### BEGIN HIDDEN TESTS
 from autograder.reference import compare_with_solution
@@ -793,6 +796,9 @@ checks.check_close(S_ex, (A_ex.astype(np.float64) @ theta_ex @ B_ex.T).astype(np
 checks.check_value(float(S_ex[0, 0]), 0.4 + 1.5 / 3.5, rtol=1e-5, name="S[0, 0] (red bin, 'red bird')")
 S_int = score_matrix(np.ones((2, 2), np.int64), np.ones((2, 3), np.int64), np.ones((4, 3), np.int64))
 checks.check_dtype(S_int, np.float32, name="score_matrix of integer inputs")
+S_u8 = score_matrix(np.full((1, 1), 200, np.uint8), np.full((1, 1), 2, np.uint8), np.ones((1, 1), np.uint8))
+checks.check_close(S_u8, np.array([[400.0]], dtype=np.float32), name="score_matrix of uint8 inputs (200 * 2 = 400)",
+                   hint="cast to float32 before multiplying: the uint8 product 200 * 2 wraps around to 144")
 print("Exercise 6: visible checks passed.")
 ### BEGIN HIDDEN TESTS
 from autograder.reference import compare_with_solution
