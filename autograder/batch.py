@@ -12,6 +12,7 @@ from autograder import report, sandbox
 from autograder.course import Course, usable_cpus
 from autograder.grade import GradeOptions, Job, prepare, result_path, staged_readonly
 from autograder.submissions import Submission, discover, shard
+from autograder.warm import imported_modules
 from autograder.workers import Pool
 
 log = logging.getLogger("autograder")
@@ -78,8 +79,11 @@ def grade_class(course: Course, folder: Path, assignment: str | None, options: G
     if options.sandboxed:
         options.readonly = staged_readonly(course)
     expected: dict[str, tuple[str, float, float]] = {}
+    modules: list[str] = []
     for name in sorted({s.assignment for s in submissions}):
         run = prepare(course, name, options)
+        modules += imported_modules(sorted((course.work / "source" / name).glob("*.ipynb")),
+                                    demo=not options.checks_only)
         if run.problems:
             raise SystemExit(f"cannot grade {name}: its solution does not pass its own checks:\n  "
                              + "\n  ".join(run.problems))
@@ -103,7 +107,7 @@ def grade_class(course: Course, folder: Path, assignment: str | None, options: G
                  result["max"], result["status"])
         report.write_csv(report.load(paths), csv_path)
 
-    Pool(course, options, workers).run(jobs, done)
+    Pool(course, options, workers, list(dict.fromkeys(modules))).run(jobs, done)
     results = report.load(paths)
     report.write_csv(results, csv_path)
     return Batch(results, len(jobs), skipped, csv_path)

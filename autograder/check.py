@@ -8,6 +8,8 @@
 (d) `notebooks/` equals a fresh release;
 (e) the check cells are self-contained: the solution run without its demo cells (what grading
     runs after a fault, and what the mutation tests grade) still passes every check.
+
+The notebook runs of (a), (b) and (e), of every assignment, go to `workers` parallel kernels.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 import filecmp
 import shutil
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,18 +38,20 @@ class Outcome:
     details: list[str] = field(default_factory=list)
 
 
-def check_solution(course: Course, assignment: str, device: str, deadline: float) -> Outcome:
+def check_solution(course: Course, assignment: str, device: str, deadline: float,
+                   threads: int | None = None) -> Outcome:
     """(a) The solution runs clean and records hidden checks for every graded test cell."""
-    env = kernel_env(course, device, usable_cpus())
+    env = kernel_env(course, device, threads or usable_cpus())
     run = solution_run(course, assignment, course.solutions / assignment, device, env, deadline)
     if run.problems:
         return Outcome("a", False, "the solution does not run clean", run.problems)
     return Outcome("a", True, f"the solution runs and passes its checks ({run.elapsed:.1f} s)")
 
 
-def check_self_contained(course: Course, assignment: str, device: str, deadline: float) -> Outcome:
+def check_self_contained(course: Course, assignment: str, device: str, deadline: float,
+                         threads: int | None = None) -> Outcome:
     """(e) Without its demo cells, the solution still passes every graded check."""
-    env = kernel_env(course, device, usable_cpus())
+    env = kernel_env(course, device, threads or usable_cpus())
     problems, seconds = [], 0.0
     for notebook in course.solution_notebooks(assignment):
         done = run_notebook(notebook, "local", env, deadline, course, checks_only=True)
@@ -59,12 +65,13 @@ def check_self_contained(course: Course, assignment: str, device: str, deadline:
                               "demo cells)")
 
 
-def check_release_run(course: Course, assignment: str, device: str, deadline: float) -> Outcome:
+def check_release_run(course: Course, assignment: str, device: str, deadline: float,
+                      threads: int | None = None) -> Outcome:
     """(b) The released notebook fails exactly its graded checks."""
     notebooks = sorted((course.notebooks / assignment).glob("*.ipynb"))
     if not notebooks:
         return Outcome("b", False, f"nothing released in notebooks/{assignment}: run release")
-    env = kernel_env(course, device, usable_cpus())
+    env = kernel_env(course, device, threads or usable_cpus())
     problems, failing = [], 0
     for notebook in notebooks:
         done = run_notebook(notebook, "local", env, deadline, course)
@@ -119,29 +126,36 @@ def check_fresh(course: Course, assignment: str, fresh: Path) -> Outcome:
                    _differences(fresh, current))
 
 
-def check(course: Course, names: list[str] | None, device: str, deadline: float) -> tuple[bool, str]:
+def check(course: Course, names: list[str] | None, device: str, deadline: float,
+          workers: int = 1) -> tuple[bool, str]:
     """Run (a) solution, (b) release, (c) leaks, (d) freshness, (e) self-containment per assignment.
 
-    Returns (all passed, readable report).
+    Returns (all passed, readable report). The notebook runs of (a), (b) and (e) use `workers`
+    kernels at a time (each with its share of the CPUs as threads).
     """
     assignments = course.resolve(names)
     if not assignments:
         return False, f"no assignments in {course.solutions}"
     temp = generate(course, assignments, Path(tempfile.gettempdir()))
+    threads = max(1, usable_cpus() // max(1, workers))
+    runs: list[Callable[..., Outcome]] = [check_solution, check_release_run, check_self_contained]
     lines, passed = [], True
     try:
-        for assignment in assignments:
-            outcomes = [check_solution(course, assignment, device, deadline),
-                        check_release_run(course, assignment, device, deadline),
-                        check_leaks(course, assignment),
-                        check_fresh(course, assignment, temp / "release" / assignment),
-                        check_self_contained(course, assignment, device, deadline)]
-            lines.append(assignment)
-            for outcome in outcomes:
-                passed &= outcome.passed
-                lines.append(f"  {'PASS' if outcome.passed else 'FAIL'} ({outcome.name}) "
-                             f"{outcome.headline}")
-                lines += [f"         {detail}" for detail in outcome.details]
+        with ThreadPoolExecutor(max(1, workers)) as pool:
+            started = {(a, run): pool.submit(run, course, a, device, deadline, threads)
+                       for a in assignments for run in runs}
+            for assignment in assignments:
+                outcomes = [started[assignment, check_solution].result(),
+                            started[assignment, check_release_run].result(),
+                            check_leaks(course, assignment),
+                            check_fresh(course, assignment, temp / "release" / assignment),
+                            started[assignment, check_self_contained].result()]
+                lines.append(assignment)
+                for outcome in outcomes:
+                    passed &= outcome.passed
+                    lines.append(f"  {'PASS' if outcome.passed else 'FAIL'} ({outcome.name}) "
+                                 f"{outcome.headline}")
+                    lines += [f"         {detail}" for detail in outcome.details]
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     stale = sorted(p.name for p in course.notebooks.glob("*")

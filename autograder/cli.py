@@ -21,6 +21,10 @@ def _common() -> argparse.ArgumentParser:
     parser.add_argument("--course-dir", type=Path, default=DEFAULT_WORK,
                         help="work folder for the gradebook, submitted/, autograded/, feedback/, "
                              "results and caches (default: autograder/work)")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="folder of the solutions' cached expected runs and of the data cache "
+                             "(default: the course dir); share it between runs and shards so "
+                             "each solution runs once until it changes")
     parser.add_argument("-v", "--verbose", action="store_true", help="log nbgrader's progress too")
     return parser
 
@@ -68,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     check.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
     check.add_argument("--timeout", type=float, default=1800, help="seconds per notebook run")
+    check.add_argument("--workers", type=int, default=usable_cpus(),
+                       help="notebook runs at a time (default: one per CPU this process may use)")
 
     grade = commands.add_parser("grade", parents=[common], help="grade a class of submissions",
                                 description="Grade submissions (nbgrader layout "
@@ -156,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         for handler in logging.getLogger().handlers:
             handler.addFilter(lambda r: r.name != "traitlets" or r.levelno >= logging.WARNING)
     ensure_tools_on_path()
-    course = Course(args.root.resolve(), args.course_dir.resolve())
+    course = Course(args.root.resolve(), args.course_dir.resolve(),
+                    args.cache_dir.resolve() if args.cache_dir else None)
     if args.command == "release":
         from autograder.release import ReleaseError, release
 
@@ -170,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         from autograder.batch import resolve_device
         from autograder.check import check
 
-        passed, text = check(course, args.assignments, resolve_device(args.device), args.timeout)
+        passed, text = check(course, args.assignments, resolve_device(args.device), args.timeout,
+                             args.workers)
         print(text)
         return 0 if passed else 1
     if args.command == "grade":

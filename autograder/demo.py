@@ -75,11 +75,12 @@ def demo_course(course: Course, work: Path) -> tuple[Course, str]:
     """The course and assignment the demo uses (the sample course if `solutions/` is empty)."""
     work.mkdir(parents=True, exist_ok=True)
     if course.assignments():
-        return Course(course.root, work), course.assignments()[0]
+        return Course(course.root, work, course.cache), course.assignments()[0]
     sample = work / "sample_course"
     shutil.rmtree(sample, ignore_errors=True)
     shutil.copytree(SAMPLE_ROOT / "solutions", sample / "solutions")
-    return Course(sample, work), Course(sample, work).assignments()[0]
+    demo = Course(sample, work, course.cache)
+    return demo, demo.assignments()[0]
 
 
 def make_class(course: Course, assignment: str, folder: Path) -> list[str]:

@@ -15,10 +15,12 @@ Plugged into `Autograde.autograde_preprocessors` in place of nbgrader's `Execute
   inserts a `HiddenCheckFailed` error when they are missing or differ (so nbgrader's own
   `SaveAutoGrades` scores the cell 0);
 - in "expect" mode (the solution run) it notes which probes each graded test cell wrote;
-- the kernel optionally runs in the bubblewrap sandbox (`autograder.sandbox`).
+- the kernel optionally runs in the bubblewrap sandbox (`autograder.sandbox`);
+- the first kernel of a notebook may come warm from a `KernelPool` (`autograder.warm`): started
+  before the submission was known, the course's libraries imported, never used before.
 
 Everything it learned goes to `<report_dir>/<notebook>.json` (status, faults, flags, per-check
-notes, per-cell seconds).
+notes, per-cell seconds, the seconds until the kernel answered and its CPU seconds).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Dict, Float, Integer, List, Unicode
+from traitlets import Bool, Dict, Float, Instance, Integer, List, Unicode
 
 from autograder import sandbox
 from autograder.probes import compare, probe_order, read_probe
@@ -69,6 +71,39 @@ def demo_digests(nb: NotebookNode) -> list[str]:
     return sorted({source_digest(c.source) for c in nb.cells if c.cell_type == "code"
                    and not c.get("metadata", {}).get("nbgrader")
                    and "parameters" not in c.get("metadata", {}).get("tags", [])})
+
+
+def kernel_environment(kernel_env: dict[str, str], sandboxed: bool, probe_mode: str,
+                       probe_dir: str) -> dict[str, str]:
+    """A grading kernel's environment: a minimal one in the sandbox, this process's otherwise."""
+    if sandboxed:
+        venv_bin = str(Path(sys.executable).parent)
+        env = {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": sandbox.HOME,
+               "LANG": "C.UTF-8", "MPLCONFIGDIR": f"{sandbox.HOME}/.matplotlib",
+               "PYTHONPATH": sandbox.PACKAGES,
+               "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "")}
+    else:
+        env = dict(os.environ)
+    env.update({k: str(v) for k, v in kernel_env.items()})
+    env["COURSE_PROBE_MODE"] = probe_mode
+    if probe_dir:
+        env["COURSE_PROBE_DIR"] = probe_dir
+    return {k: v for k, v in env.items() if v != ""}
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its descendants so far (0 when it is gone)."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
@@ -116,7 +151,8 @@ class GradingExecute(Execute):
 
     deadline = Float(0.0, help="Wall-clock seconds for the whole notebook (0: none).").tag(config=True)
     probe_mode = Unicode("local", help="'local', 'expect' or 'record'.").tag(config=True)
-    probe_dir = Unicode("", help="Where the kernel writes probes.").tag(config=True)
+    probe_dir = Unicode("", help="Where the kernel writes probes (a warm kernel writes them in "
+                                 "its own folder; they are moved here after).").tag(config=True)
     expected_dir = Unicode("", help="The expected run's folder (manifest.json, probes/).").tag(config=True)
     report_dir = Unicode("", help="Where to write the report, <notebook>.json.").tag(config=True)
     kernel_env = Dict(help="Extra environment variables for the kernel.").tag(config=True)
@@ -130,6 +166,9 @@ class GradingExecute(Execute):
     checks_only = Bool(False, help="Skip demo cells (unchanged plain code cells).").tag(config=True)
     recovery_time = Float(0.0, help="Seconds for the run after a fault (0: no restart).").tag(config=True)
     max_restarts = Integer(3, help="Kernel restarts after faults, at most.").tag(config=True)
+    kernel_pool = Instance("autograder.warm.KernelPool", allow_none=True,
+                           help="Warm kernels: the first kernel of each notebook comes from "
+                                "here (restarts start cold).").tag(config=True)
 
     def create_kernel_manager(self) -> sandbox.SandboxKernelManager:
         """A kernel manager on ipc sockets in `runtime_dir`, sandboxed when asked to."""
@@ -137,7 +176,7 @@ class GradingExecute(Execute):
         self._kernels = getattr(self, "_kernels", 0) + 1
         runtime = base / f"k{self._kernels}"  # a fresh folder for each (re)started kernel
         runtime.mkdir(parents=True, exist_ok=True)
-        writable = [str(runtime)] + ([self.probe_dir] if self.probe_dir else [])
+        writable = [str(runtime)] + ([self._probes] if self._probes else [])
         self.km = sandbox.SandboxKernelManager(
             kernel_name=self.kernel_name or "python3", config=self.config,
             transport="ipc", ip=str(runtime / "k"), connection_file=str(runtime / "kernel.json"),
@@ -152,20 +191,8 @@ class GradingExecute(Execute):
         return self._temp_runtime
 
     def _env(self) -> dict[str, str]:
-        """The kernel's environment: a minimal one in the sandbox, this process's otherwise."""
-        if self.sandboxed:
-            venv_bin = str(Path(sys.executable).parent)
-            env = {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": sandbox.HOME,
-                   "LANG": "C.UTF-8", "MPLCONFIGDIR": f"{sandbox.HOME}/.matplotlib",
-                   "PYTHONPATH": sandbox.PACKAGES,
-                   "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "")}
-        else:
-            env = dict(os.environ)
-        env.update({k: str(v) for k, v in self.kernel_env.items()})
-        env["COURSE_PROBE_MODE"] = self.probe_mode
-        if self.probe_dir:
-            env["COURSE_PROBE_DIR"] = self.probe_dir
-        return {k: v for k, v in env.items() if v != ""}
+        """The kernel's environment (see `kernel_environment`)."""
+        return kernel_environment(self.kernel_env, self.sandboxed, self.probe_mode, self._probes)
 
     def _get_timeout(self, cell: NotebookNode | None) -> int | None:
         """The cell timeout, shortened to the time left before the notebook's deadline."""
@@ -195,15 +222,21 @@ class GradingExecute(Execute):
         self._report: dict[str, Any] = {"status": "ok", "flags": [], "checks": {}, "faults": [],
                                         "probes_by_cell": {}, "cell_seconds": {},
                                         "sandboxed": self.sandboxed}
+        self._report.update(kernel_start=0.0, kernel_cpu=0.0, warm=False)
         self._manifest = self._load_manifest()
         self._demo, self._faulted, self._completed = set(self.demo_digests), set(), set()
         started = time.monotonic()
+        self._warm = self._warm_pending = self._take_warm_kernel()
+        self._probes = str(self._warm.probes) if self._warm else self.probe_dir
         code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         plan = [i for i in code if not (self.checks_only and self._is_demo(nb.cells[i]))]
         self._mark_skipped(sorted(set(code) - set(plan)), "demo cells are not run in checks-only mode")
         log = open(self.kernel_log or os.devnull, "ab")  # noqa: SIM115 (closed in finally)
         try:
             fault, restarts = self._attempt([], plan, log), 0
+            if fault is not None and fault[0] == "warm-failed":  # died before its first cell
+                self._completed.clear()
+                fault = self._attempt([], plan, log)
             while fault is not None:
                 status, index = fault
                 time_left = self._deadline_at is None or time.monotonic() < self._deadline_at
@@ -225,10 +258,37 @@ class GradingExecute(Execute):
         finally:
             if self._temp_runtime:
                 shutil.rmtree(self._temp_runtime, ignore_errors=True)
+            if self._warm is not None:
+                self._keep_warm_outputs(log)
             log.close()
         self._report["elapsed"] = round(time.monotonic() - started, 2)
         self._write_report()
         return self.nb, self.resources
+
+    def _take_warm_kernel(self) -> Any:
+        """A warm kernel from the pool, when there is one that starts as this notebook's would."""
+        from autograder.warm import Launch
+
+        name = self.kernel_name or self.nb.metadata.get("kernelspec", {}).get("name") or "python3"
+        launch = Launch(dict(self.kernel_env), self.sandboxed,
+                        [list(b) for b in self.sandbox_readonly], self.gpu, name)
+        if self.kernel_pool is None or self.probe_mode != "record" or self.kernel_pool.launch != launch:
+            return None
+        warm = self.kernel_pool.take()
+        folder = self.resources.get("metadata", {}).get("path")
+        if folder:  # the submission's files, as a cold kernel would see them in its folder
+            shutil.copytree(folder, warm.cwd, symlinks=True, dirs_exist_ok=True)
+        return warm
+
+    def _keep_warm_outputs(self, log: Any) -> None:
+        """Keep what the warm kernel left (its probes, its log), then discard it."""
+        if self.probe_dir:
+            for path in self._warm.probes.iterdir():
+                shutil.move(str(path), Path(self.probe_dir) / path.name)
+        if self._warm.log.is_file():
+            log.write(self._warm.log.read_bytes())
+        self._warm.discard()
+        self._warm = None
 
     def _is_demo(self, cell: NotebookNode) -> bool:
         """A demo cell as given: plain code (no nbgrader metadata, not `parameters`), unchanged."""
@@ -245,40 +305,69 @@ class GradingExecute(Execute):
     def _attempt(self, replay: list[int], run: list[int], log: Any) -> tuple[str, int] | None:
         """One kernel: re-run `replay` quietly, then run `run`; (status, cell index) of a fault."""
         self._timed_out, self._watchdog = False, None
-        index = (replay or run or [0])[0]
+        self._current = (replay or run or [0])[0]
+        warm, self._warm_pending = self._warm_pending, None
+        launch: dict[str, Any] = {"env": self._env(), "stdout": log, "stderr": log}
+        if warm is not None:
+            self.km = warm.km  # already started: nbclient only connects to it
+        elif self._warm is not None:
+            launch["cwd"] = str(self._warm.cwd)  # a restart: cold, in the same folder
+        started, ran = time.monotonic(), False
         try:
-            with self.setup_kernel(env=self._env(), stdout=log, stderr=log):
-                self._start_watchdog()
-                info = self.wait_for_reply(self.kc.kernel_info())
-                if info:
-                    self.nb.metadata["language_info"] = info["content"].get("language_info", {})
-                for index in replay:
-                    original = self.nb.cells[index]
-                    self.preprocess_cell(copy.deepcopy(original), self.resources, index)
-                    self.nb.cells[index] = original
-                    if self._over_time():
-                        return self._failed("timeout", index)
-                for index in run:
-                    if self._over_time():
-                        return self._failed("timeout", index)
-                    cell = self.nb.cells[index]
-                    self._before_cell(cell)
-                    started = time.monotonic()
-                    self.preprocess_cell(cell, self.resources, index)
-                    self._report["cell_seconds"][str(index)] = round(time.monotonic() - started, 3)
-                    self._after_cell(cell)
-                    if self._timed_out:
-                        return self._failed("timeout", index)
-                    self._completed.add(index)
-        except (DeadKernelError, CellTimeoutError):
-            return self._failed(self._fault_status(), index)
-        except Exception as err:  # the kernel never started, for example
+            with self.setup_kernel(**launch):
+                try:
+                    self._start_watchdog()
+                    info = self.wait_for_reply(self.kc.kernel_info())
+                    if info:
+                        self.nb.metadata["language_info"] = info["content"].get("language_info", {})
+                    self._report["kernel_start"] += time.monotonic() - started
+                    self._report["warm"] |= warm is not None
+                    ran = True
+                    return self._run_cells(replay, run)
+                finally:
+                    self._report["kernel_cpu"] += self._kernel_cpu()
+        except Exception as err:
+            if warm is not None and not ran:  # it died before it answered: start a cold one
+                self.log.warning("The warm kernel did not answer (%s); starting a cold one", err)
+                self.km = None
+                return ("warm-failed", self._current)
+            if isinstance(err, DeadKernelError | CellTimeoutError):
+                return self._failed(self._fault_status(), self._current)
+            # the kernel never started, for example
             self.log.error("Could not execute the notebook: %s", err)
             self._report["error"] = f"{type(err).__name__}: {err}"
-            return ("error", index)
+            return ("error", self._current)
         finally:
             if self._watchdog is not None:
                 self._watchdog.stop()
+
+    def _kernel_cpu(self) -> float:
+        """CPU seconds the running kernel's process tree has used (0 when it is gone)."""
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        return tree_cpu_seconds(process.pid) if process is not None else 0.0
+
+    def _run_cells(self, replay: list[int], run: list[int]) -> tuple[str, int] | None:
+        """Re-run `replay` quietly, then run `run`; (status, cell index) of a timeout."""
+        for index in replay:
+            self._current = index
+            original = self.nb.cells[index]
+            self.preprocess_cell(copy.deepcopy(original), self.resources, index)
+            self.nb.cells[index] = original
+            if self._over_time():
+                return self._failed("timeout", index)
+        for index in run:
+            self._current = index
+            if self._over_time():
+                return self._failed("timeout", index)
+            cell = self.nb.cells[index]
+            self._before_cell(cell)
+            started = time.monotonic()
+            self.preprocess_cell(cell, self.resources, index)
+            self._report["cell_seconds"][str(index)] = round(time.monotonic() - started, 3)
+            self._after_cell(cell)
+            if self._timed_out:
+                return self._failed("timeout", index)
+            self._completed.add(index)
         return None
 
     def _over_time(self) -> bool:
@@ -358,9 +447,9 @@ class GradingExecute(Execute):
 
     def _probe_files(self) -> set[str]:
         """The probe keys currently in the probe folder."""
-        if not self.probe_dir:
+        if not self._probes:
             return set()
-        return {p.stem for p in Path(self.probe_dir).glob("*.json")}
+        return {p.stem for p in Path(self._probes).glob("*.json")}
 
     def _before_cell(self, cell: NotebookNode) -> None:
         """Remove stale records of the probes this cell must write; note existing probes."""
@@ -368,7 +457,7 @@ class GradingExecute(Execute):
         if self.probe_mode == "record" and is_test_cell(cell):
             for key in self._manifest.get(self._grade_id(cell), []):
                 for suffix in (".json", ".npz"):
-                    (Path(self.probe_dir) / f"{key}{suffix}").unlink(missing_ok=True)
+                    (Path(self._probes) / f"{key}{suffix}").unlink(missing_ok=True)
 
     def _after_cell(self, cell: NotebookNode) -> None:
         """Note the probes a cell wrote (expect mode) or check them (record mode)."""
@@ -381,7 +470,7 @@ class GradingExecute(Execute):
 
     def _probe_order(self, key: str) -> int:
         """When a probe of this (trusted, expect-mode) run was written."""
-        return probe_order(self.probe_dir, key)
+        return probe_order(self._probes, key)
 
     def _verify(self, cell: NotebookNode) -> None:
         """Compare the probes of one graded test cell with the expected ones, outside the kernel."""
@@ -393,7 +482,7 @@ class GradingExecute(Execute):
         errored = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
         problem = None
         for number, key in enumerate(keys, start=1):
-            actual = read_probe(self.probe_dir, key)
+            actual = read_probe(self._probes, key)
             if actual is None:
                 if not errored:
                     problem = "the hidden check did not run: was the cell changed or the kernel tampered with?"

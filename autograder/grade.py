@@ -10,6 +10,7 @@ any moment loses nothing already written.
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import tempfile
 import time
@@ -28,6 +29,7 @@ from autograder.feedback import invalid_notebook_html
 from autograder.probes import atomic_write
 from autograder.submissions import Submission, stage
 from autograder.tamper import static_flags, structural_flags, withheld
+from autograder.warm import KernelPool, Launch
 
 FAULT_ORDER = ("error", "out-of-memory", "kernel-died", "timeout")
 
@@ -180,7 +182,15 @@ def _scores(course: Course, job: Job) -> dict[str, dict[str, Any]]:
     return checks
 
 
-def _configure(course: Course, job: Job, options: GradeOptions, folders: dict[str, Path]) -> Any:
+def kernel_launch(course: Course, options: GradeOptions) -> Launch:
+    """How every kernel of a grading run starts: environment, sandbox binds, device."""
+    env = kernel_env(course, options.device, options.threads)
+    return Launch(env, options.sandboxed, [*options.readonly, [env["COURSE_DATA_DIR"]] * 2],
+                  options.device.startswith("cuda"))
+
+
+def _configure(course: Course, job: Job, options: GradeOptions, folders: dict[str, Path],
+               pool: KernelPool | None) -> Any:
     """nbgrader config for this submission: our Execute's limits, sandbox and probe folders."""
     config = course.config()
     execute = config.GradingExecute
@@ -191,12 +201,13 @@ def _configure(course: Course, job: Job, options: GradeOptions, folders: dict[st
     execute.report_dir = str(folders["reports"])
     execute.runtime_dir = str(folders["runtime"])
     execute.kernel_log = str(folders["log"].with_suffix(".kernel.log"))
-    execute.kernel_env = kernel_env(course, options.device, options.threads)
+    launch = kernel_launch(course, options)
+    execute.kernel_env = launch.kernel_env
     execute.memory_limit_mb = options.memory_mb
-    execute.sandboxed = options.sandboxed
-    execute.sandbox_readonly = [*options.readonly,
-                                [execute.kernel_env["COURSE_DATA_DIR"]] * 2]
-    execute.gpu = options.device.startswith("cuda")
+    execute.sandboxed = launch.sandboxed
+    execute.sandbox_readonly = launch.readonly
+    execute.gpu = launch.gpu
+    execute.kernel_pool = pool
     execute.recovery_time = job.recovery
     execute.checks_only = options.checks_only
     execute.demo_digests = sorted({d for path in release_notebooks(course, job.assignment)
@@ -206,9 +217,19 @@ def _configure(course: Course, job: Job, options: GradeOptions, folders: dict[st
     return config
 
 
-def grade_submission(course: Course, job: Job, options: GradeOptions) -> dict[str, Any]:
-    """Grade one submission end to end and write its result file; returns the result."""
-    started = time.monotonic()
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def grade_submission(course: Course, job: Job, options: GradeOptions,
+                     pool: KernelPool | None = None) -> dict[str, Any]:
+    """Grade one submission end to end and write its result file; returns the result.
+
+    `pool` hands out warm kernels (`autograder.warm`); without one every kernel starts cold.
+    """
+    started, cpu = time.monotonic(), _cpu_seconds()
     names = [p.stem for p in release_notebooks(course, job.assignment)]
     submitted = course.work / "submitted" / job.student / job.assignment
     stage(Submission(job.student, job.assignment, Path(job.source)), submitted, names)
@@ -230,11 +251,14 @@ def grade_submission(course: Course, job: Job, options: GradeOptions) -> dict[st
         folders[key].mkdir(parents=True)
     folders["log"].parent.mkdir(parents=True, exist_ok=True)
     _lift_withholding(course, job)
+    timings = {"stage": time.monotonic() - started}
     try:
-        config = _configure(course, job, options, folders)
+        config = _configure(course, job, options, folders, pool)
         api = course.api(config=config)
         graded = api.autograde(job.assignment, job.student, force=True, create=True)
+        timings["autograde"] = time.monotonic() - started - timings["stage"]
         feedback = api.generate_feedback(job.assignment, job.student, force=True)
+        timings["feedback"] = time.monotonic() - started - timings["stage"] - timings["autograde"]
     finally:
         shutil.rmtree(folders["runtime"], ignore_errors=True)
     folders["log"].write_text("\n".join(str(r.get(k, "")) for r in (graded, feedback)
@@ -259,6 +283,8 @@ def grade_submission(course: Course, job: Job, options: GradeOptions) -> dict[st
         status = "tampered"
     result = _result(job, checks, status, flags, options.sandboxed, time.monotonic() - started,
                      raw_total)
+    timings.update(total=time.monotonic() - started, cpu=_cpu_seconds() - cpu)
+    result["timings"] = {k: round(v, 3) for k, v in timings.items()}
     write_result(course, result)
     return result
 

@@ -64,6 +64,7 @@ c.Autograde.sanitize_preprocessors = [
 
 # Feedback never shows hidden tests: not their source (ClearHiddenTests), not their tracebacks
 # or outputs (HiddenTestDetails keeps one line per error of a cell that holds hidden tests).
+c.GenerateFeedback.exporter_class = "autograder.feedback.FeedbackExporter"  # cached rendering
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "autograder.feedback.HiddenTestDetails",

@@ -52,6 +52,23 @@ def test_minilm_embeds_offline():
     assert emb[0] @ emb[1] > emb[0] @ emb[2]
 
 
+def test_minilm_embeddings_are_cached_on_disk_and_read_back(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    texts = ["a red bird", "a crimson bird", "a blue boat"]
+    first = pretrained.minilm_embeddings(texts)
+    assert first.shape == (3, 384) and first.dtype == torch.float32
+    torch.testing.assert_close(first.norm(dim=1), torch.ones(3))  # the model's own Normalize module
+    files = list((tmp_path / "minilm").glob("*.npy"))
+    assert len(files) == 1
+    np.save(files[0], np.zeros((3, 384), dtype=np.float32))       # read back, not recomputed
+    assert float(pretrained.minilm_embeddings(texts).abs().sum()) == 0.0
+    assert pretrained.minilm_embeddings(texts[:2]).shape == (2, 384)  # other texts, another file
+    assert len(list((tmp_path / "minilm").glob("*.npy"))) == 2
+    files[0].write_bytes(b"corrupt")                                 # a bad file is computed again
+    torch.testing.assert_close(pretrained.minilm_embeddings(texts), first)
+    assert pretrained.minilm_embeddings([]).shape == (0, 384)
+
+
 def test_photos_and_bad_names():
     photos = pretrained.sample_photos()
     assert set(photos) == {"astronaut", "chelsea", "coffee", "rocket", "china", "flower"}

