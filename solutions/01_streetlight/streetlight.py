@@ -746,9 +746,9 @@ with utils.skip_until_done():
 # $$S = A\,\theta\,B^\top, \qquad S_{nm} = \sum_{ij} A_{ni}\,\theta_{ij}\,B_{mj}.$$
 #
 # **Write** `score_matrix(A, theta, B)`: `A` `(N, k)`, `theta` `(k, V)`, `B` `(M, V)`, of any real
-# dtype → `(N, M)` float32. Cast every input to float32 **before** multiplying: integer inputs,
-# even uint8 ones, must not be multiplied as integers (uint8 products wrap around, as in
-# exercise 1; the checks include uint8 inputs).
+# dtype → `(N, M)` float32. Cast every input to float32 (or a wider float type, casting the
+# result back) **before** multiplying: integer inputs, even uint8 ones, must not be multiplied as
+# integers (uint8 products wrap around, as in exercise 1; the checks include uint8 inputs).
 #
 # **Which order?** The product is associative, so the order changes only the cost and the float32
 # rounding (either order passes the checks). $(A\theta)B^\top$ costs $NkV + NVM$ multiply-adds,
