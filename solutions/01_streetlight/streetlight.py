@@ -136,6 +136,7 @@ plt.show()
 # * A pixel $(r, g, b)$ (uint8, 0–255) is **red** when $r \ge 120$, $r \ge 3g$ and $r \ge 3b$.
 #   The red shades of Scenes objects pass (e.g. (214, 30, 30)); the orange, brown and pink ones
 #   fail $r \ge 3g$ or $r \ge 3b$ (e.g. orange (247, 138, 20), pink (246, 128, 178)).
+# * $\#\text{red pixels}(I) > 0$: one red pixel is enough, however large the image.
 # * $\#\text{"red"}(L)$ is the number of tokens of `tokenize(L)` equal to `"red"` (the provided
 #   tokenizer lowercases and strips punctuation at word edges, so `"Red."` and `"(red)"` count;
 #   `"reddish"` and `"red-eyed"` are other words).
@@ -201,6 +202,8 @@ def random_case(n: int, m: int, h: int, w: int) -> dict:
 boundary = np.zeros((6, 1, 1, 3), dtype=np.uint8)
 boundary[:, 0, 0] = [(120, 40, 40), (119, 39, 39), (150, 50, 10), (150, 51, 10), (150, 10, 50),
                      (200, 90, 10)]  # red, dim, r = 3g, r < 3g, r = 3b, wraps around in uint8
+one_red = np.zeros((2, 16, 16, 3), dtype=np.uint8)
+one_red[0, 9, 4] = (200, 20, 20)  # 1 red pixel of 256 (0.4 %): still a red image
 cases = {
     "random images, 5 images x 7 captions": random_case(5, 7, 4, 4),
     "non-square 3x5 images, 9 images x 3 captions": random_case(9, 3, 3, 5),
@@ -209,6 +212,7 @@ cases = {
         "images": boundary, "captions": ["red", "a red-eyed bird", "Red!"]},
     "captions with hyphens, brackets and an empty caption": {
         "images": boundary[:2], "captions": ["red-eyed", "(red)", "", "a RED. bird", "reddish red"]},
+    "one red pixel in a 16x16 image is enough (#red pixels > 0)": {"images": one_red, "captions": ["red", "blue"]},
 }
 compare_with_solution("rule_scores", rule_scores, cases, exact=True)
 ### END HIDDEN TESTS
@@ -317,8 +321,11 @@ from autograder.reference import compare_with_solution
 rng = np.random.default_rng(202)
 centres = rng.random((5, 3))
 blobs = (centres[rng.integers(0, 5, 300)] + 0.03 * rng.normal(size=(300, 3))).astype(np.float32)
-few = np.repeat(np.random.default_rng(2020).random((4, 3)), [9, 5, 3, 1], axis=0).astype(np.float32)
-few = few[np.random.default_rng(2020).permutation(len(few))]
+# Four colours on a 1/16 grid, repeated: float32 sums and means of identical pixels are exact, so
+# the zero distances that decide the worst-served ties are exact zeros in float32 too.
+palette = np.random.default_rng(0)
+few = np.repeat(palette.integers(0, 17, (4, 3)) / 16, [9, 5, 3, 1], axis=0).astype(np.float32)
+few = few[palette.permutation(len(few))]
 cases = {
     "five blobs": {"pixels": blobs, "k": 5, "n_iter": 20, "seed": 3},
     "uniform pixels, k = 7": {"pixels": rng.random((200, 3)).astype(np.float32), "k": 7, "n_iter": 8, "seed": 11},
@@ -461,7 +468,9 @@ with utils.skip_until_done():
 # * tokens not in the vocabulary are ignored;
 # * returns `(M, V)` float32 counts (an empty list of captions gives shape `(0, V)`).
 #
-# Look words up in a `dict` (word → column), not with `list.index` (that is $O(V)$ per token).
+# Look words up in a `dict` (word → column), not with `list.index` or `in` on the list (that is
+# $O(V)$ per token). A hidden check passes `vocabulary` as a list that counts how often it is
+# searched or read: the count must not grow with the number of tokens.
 
 # %% nbgrader={"grade": false, "grade_id": "bag_of_words", "locked": false, "schema_version": 3, "solution": true}
 def bag_of_words(captions: list[str], vocabulary: list[str]) -> np.ndarray:
@@ -511,6 +520,50 @@ cases = {
         "captions": ["Red bird", "a RED boat"], "vocabulary": ["Red", "bird", "Boat"]},
 }
 compare_with_solution("bag_of_words", bag_of_words, cases, exact=True)
+
+
+class CountingList(list):
+    """A list that counts the calls that search or read it (index, count, in, iteration, [i])."""
+
+    def __init__(self, items):
+        super().__init__(items)
+        self.calls = 0
+
+    def index(self, *args):
+        self.calls += 1
+        return super().index(*args)
+
+    def count(self, *args):
+        self.calls += 1
+        return super().count(*args)
+
+    def __contains__(self, item):
+        self.calls += 1
+        return super().__contains__(item)
+
+    def __iter__(self):
+        self.calls += 1
+        return super().__iter__()
+
+    def __getitem__(self, index):
+        self.calls += 1
+        return super().__getitem__(index)
+
+
+def vocabulary_reads(fn, few, many, vocabulary):
+    """Whether `fn` reads the vocabulary list as often for `many` tokens as for `few` (a dict lookup)."""
+    counts = []
+    for caption in (few, many):
+        words = CountingList(vocabulary)
+        fn([caption], words)
+        counts.append(words.calls)
+    return counts[0] == counts[1]
+
+
+compare_with_solution("bag_of_words", bag_of_words, {
+    "dict lookups: the vocabulary list is not searched once per token": {
+        "few": "a red bird", "many": " ".join(["a red bird on the boat"] * 40),
+        "vocabulary": ["bird", "red", "the", "boat", "owls"]}}, run=vocabulary_reads, exact=True)
 ### END HIDDEN TESTS
 
 # %%
@@ -556,9 +609,15 @@ with utils.skip_until_done():
 # one red thing in this tiny data set happened to be a bird. Co-occurrence cannot tell the two apart.
 #
 # **Write** `cooccurrence_theta(A, B)`: `A` `(P, k)`, `B` `(P, V)`, non-negative, of any real dtype
-# (integer counts too) → `(k, V)` float32. No loops. $\theta_{ij} = 0$ where $\#i + \#j = 0$, and
-# exactly the formula everywhere else — no small epsilon added to the denominator: features may be
-# of any scale (the checks include tiny ones).
+# (integer counts too, uint8 included: convert them to a float type *before* multiplying — integer
+# products wrap around, as in exercise 1) → `(k, V)` float32. $\theta_{ij} = 0$ where
+# $\#i + \#j = 0$, and exactly the formula everywhere else — no small epsilon added to the
+# denominator and no threshold below which it counts as 0: features may be of any scale (the
+# checks include features of about $10^{-12}$; float32 arithmetic is precise enough there, its
+# products lose precision only for features below about $10^{-19}$).
+#
+# No loops: a hidden check counts the Python lines one call of your function runs, and there must
+# be as many for $k = 3$ bins and $V = 4$ words as for $k = 30$ and $V = 40$.
 
 # %% nbgrader={"grade": false, "grade_id": "cooccurrence_theta", "locked": false, "schema_version": 3, "solution": true}
 def cooccurrence_theta(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -586,6 +645,9 @@ checks.check_close(theta0, np.array([[0.5, 0.0], [0.0, 0.0]], dtype=np.float32),
 # "any real dtype": integer counts work too
 theta_int = cooccurrence_theta(np.array([[2, 0], [1, 1]]), np.array([[1, 0, 1], [0, 1, 1]]))
 checks.check_array(theta_int, kind="ndarray", shape=(2, 3), dtype=np.float32, name="theta of integer A and B")
+theta_u8 = cooccurrence_theta(np.array([[200]], np.uint8), np.array([[2]], np.uint8))
+checks.check_close(theta_u8, np.array([[400 / 202]], dtype=np.float32), rtol=1e-5, name="theta of uint8 counts (200 * 2 = 400)",
+                   hint="convert to a float type before multiplying: the uint8 product 200 * 2 wraps around to 144")
 print("Exercise 5: visible checks passed.")
 ### BEGIN HIDDEN TESTS
 from autograder.reference import compare_with_solution
@@ -601,8 +663,52 @@ cases = {
                                            "B": np.array([[0, 1], [0, 2]], np.float32)},
     "tiny features (scale 1e-3): the exact formula, no epsilon": {
         "A": (1e-3 * rng.random((2, 4))).astype(np.float32), "B": (1e-3 * rng.random((2, 5))).astype(np.float32)},
+    "uint8 counts: converted before the product (no wrap-around)": {
+        "A": rng.integers(0, 256, (6, 3)).astype(np.uint8), "B": rng.integers(0, 256, (6, 4)).astype(np.uint8)},
 }
 compare_with_solution("cooccurrence_theta", cooccurrence_theta, cases, rtol=1e-5, atol=1e-12)
+# theta scales with the features, so the tiny case is compared relatively (atol = 0)
+compare_with_solution("cooccurrence_theta", cooccurrence_theta, {
+    "features of scale 1e-12: no epsilon, no threshold on the denominator": {
+        "A": 1e-12 * rng.random((3, 4)), "B": 1e-12 * rng.random((3, 5))}}, rtol=1e-5, atol=0.0)
+
+
+def lines_run(fn, A, B):
+    """How many Python lines of `fn`'s cell one call fn(A, B) runs (a loop runs its body again and again)."""
+    import sys
+
+    source = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    lines = 0
+
+    def count(frame, event, arg):
+        nonlocal lines
+        if event == "line":
+            lines += 1
+        return count
+
+    def enter(frame, event, arg):
+        return count if frame.f_code.co_filename == source else None
+
+    previous = sys.gettrace()
+    sys.settrace(enter)
+    try:
+        fn(A, B)
+    finally:
+        sys.settrace(previous)
+    return lines
+
+
+def no_loops(fn, small, large, seed):
+    """Whether fn runs as many Python lines for (k, V) = large as for small (no loop over bins or words)."""
+    g = np.random.default_rng(seed)
+    runs = [lines_run(fn, g.random((5, k)).astype(np.float32), g.integers(0, 3, (5, v)).astype(np.float32))
+            for k, v in (small, large)]
+    return runs[0] == runs[1]
+
+
+compare_with_solution("cooccurrence_theta", cooccurrence_theta, {
+    "no loops: the Python lines one call runs do not grow with k and V": {
+        "small": (3, 4), "large": (30, 40), "seed": 5}}, run=no_loops, exact=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -640,9 +746,9 @@ with utils.skip_until_done():
 # $$S = A\,\theta\,B^\top, \qquad S_{nm} = \sum_{ij} A_{ni}\,\theta_{ij}\,B_{mj}.$$
 #
 # **Write** `score_matrix(A, theta, B)`: `A` `(N, k)`, `theta` `(k, V)`, `B` `(M, V)`, of any real
-# dtype → `(N, M)` float32. Cast every input to float32 **before** multiplying: integer inputs,
-# even uint8 ones, must not be multiplied as integers (uint8 products wrap around, as in
-# exercise 1; the checks include uint8 inputs).
+# dtype → `(N, M)` float32. Cast every input to float32 (or a wider float type, casting the
+# result back) **before** multiplying: integer inputs, even uint8 ones, must not be multiplied as
+# integers (uint8 products wrap around, as in exercise 1; the checks include uint8 inputs).
 #
 # **Which order?** The product is associative, so the order changes only the cost and the float32
 # rounding (either order passes the checks). $(A\theta)B^\top$ costs $NkV + NVM$ multiply-adds,
@@ -690,6 +796,9 @@ checks.check_close(S_ex, (A_ex.astype(np.float64) @ theta_ex @ B_ex.T).astype(np
 checks.check_value(float(S_ex[0, 0]), 0.4 + 1.5 / 3.5, rtol=1e-5, name="S[0, 0] (red bin, 'red bird')")
 S_int = score_matrix(np.ones((2, 2), np.int64), np.ones((2, 3), np.int64), np.ones((4, 3), np.int64))
 checks.check_dtype(S_int, np.float32, name="score_matrix of integer inputs")
+S_u8 = score_matrix(np.full((1, 1), 200, np.uint8), np.full((1, 1), 2, np.uint8), np.ones((1, 1), np.uint8))
+checks.check_close(S_u8, np.array([[400.0]], dtype=np.float32), name="score_matrix of uint8 inputs (200 * 2 = 400)",
+                   hint="cast to float32 before multiplying: the uint8 product 200 * 2 wraps around to 144")
 print("Exercise 6: visible checks passed.")
 ### BEGIN HIDDEN TESTS
 from autograder.reference import compare_with_solution

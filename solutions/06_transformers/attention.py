@@ -154,8 +154,9 @@ IMAGE_EPOCHS = 1 if utils.is_grading() else 3   # a short test of the image towe
 # **Pitfalls.**
 # * Mask *before* the softmax, not after it: zeroing weights after the softmax leaves the other
 #   weights summing to less than one. Fill the masked scores (`masked_fill` or `torch.where`)
-#   with `-inf`, or with a number so negative that its exponential is exactly 0, such as
-#   `torch.finfo(scores.dtype).min`.
+#   with `-inf`, or with a number so negative that its exponential is exactly 0 whatever the
+#   other scores, such as `torch.finfo(scores.dtype).min`. A fixed fill such as −10000 is not
+#   enough: the hidden checks include rows whose allowed scores are all near −20000.
 # * `softmax` of a row that is `-inf` everywhere is NaN; handle the edge case above *after* the
 #   softmax (e.g. `weights.masked_fill(...)`) so that no NaN reaches the output.
 # * Do not *add* a mask of 0s and `-inf`s to the scores: for a row with no allowed key the
@@ -164,8 +165,9 @@ IMAGE_EPOCHS = 1 if utils.is_grading() else 3   # a short test of the image towe
 # * Scores can be large; use `torch.softmax` (it subtracts the row maximum) rather than
 #   `exp(scores) / exp(scores).sum()`, which overflows.
 # * `k.T` transposes *all* dimensions of a batched tensor: use `k.transpose(-2, -1)`.
-# * Stay in PyTorch (no `.numpy()`, no `.detach()`): the hidden checks also compare the
-#   gradients of `output` with respect to `q`, `k` and `v`.
+# * Stay in PyTorch (no `.numpy()`, no `.detach()`): both returned tensors keep their graph.
+#   The hidden checks also compare the gradients of `output` with respect to `q`, `k` and `v`,
+#   and those of `weights` with respect to `q` and `k`.
 
 # %% nbgrader={"grade": false, "grade_id": "attention", "locked": false, "schema_version": 3, "solution": true}
 def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
@@ -296,7 +298,31 @@ cases = {
     "float64 inputs stay float64": attention_case((2,), 3, 4, 5, 6, causal[:3, :4], dtype=torch.float64),
     "d_k = 1": attention_case((3,), 2, 3, 1, 4),
 }
+# Every allowed score near -20000 (float64, so that the rounding of such scores is no issue):
+# a fixed fill such as -10000 would give the masked keys all the weight.
+far = attention_case((2,), 3, 5, 4, 2, some[:, :3], dtype=torch.float64)
+far["q"][..., 0] = 100.0
+far["k"][..., 0] = -400.0
+cases["allowed scores near -20000: masked keys still get weight exactly 0"] = far
 compare_with_solution("attention", attention, cases, rtol=1e-4, atol=1e-5, run=run_attention)
+
+
+def run_weights(fn, q, k, v, mask, grad_w):
+    """The gradients of <weights, grad_w> with respect to q and k (the weights keep their graph)."""
+    q, k, v = (t.clone().requires_grad_(True) for t in (q, k, v))
+    _, weights = fn(q, k, v, mask=mask)
+    if not weights.requires_grad:
+        return "the returned weights have no graph (detached)"
+    (weights * grad_w).sum().backward()
+    return q.grad, k.grad
+
+
+with_grad_w = attention_case((2,), 3, 5, 4, 2, some[:, :3])
+with_grad_w.pop("grad_out")
+with_grad_w["grad_w"] = torch.randn(2, 3, 5, generator=g, dtype=torch.float64).to(device, torch.float32)
+compare_with_solution("attention", attention, {
+    "the weights keep their graph: their gradients w.r.t. q and k": with_grad_w},
+    rtol=1e-4, atol=1e-5, run=run_weights)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -343,7 +369,8 @@ compare_with_solution("attention", attention, cases, rtol=1e-4, atol=1e-5, run=r
 #   with a few thousand positions, float32 angles are off by about $10^{-4}$.
 #
 # Vectorise: one `(n_positions, 1)` column of positions times one `(1, d)` row of frequencies,
-# no Python loop over positions.
+# no Python loop over positions. (A hidden check counts the Python lines one call of your function
+# runs: there must be as many for 8 positions as for 64.)
 
 # %% nbgrader={"grade": false, "grade_id": "positional_encoding", "locked": false, "schema_version": 3, "solution": true}
 def positional_encoding(n_positions: int, d: int, n: float = 10000) -> torch.Tensor:
@@ -390,6 +417,40 @@ cases = {
     "a small base n = 2, d = 10": {"n_positions": 9, "d": 10, "n": 2},
 }
 compare_with_solution("positional_encoding", positional_encoding, cases, rtol=1e-5, atol=1e-6)
+
+def lines_run(fn, *args):
+    """How many Python lines of `fn`'s cell one call fn(*args) runs (a loop runs its body again and again)."""
+    import sys
+
+    source = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    lines = 0
+
+    def count(frame, event, arg):
+        nonlocal lines
+        if event == "line":
+            lines += 1
+        return count
+
+    def enter(frame, event, arg):
+        return count if frame.f_code.co_filename == source else None
+
+    previous = sys.gettrace()
+    sys.settrace(enter)
+    try:
+        fn(*args)
+    finally:
+        sys.settrace(previous)
+    return lines
+
+
+def no_position_loop(fn, few, many, d):
+    """Whether fn runs as many Python lines for `many` positions as for `few` (no loop over positions)."""
+    return lines_run(fn, few, d) == lines_run(fn, many, d)
+
+
+compare_with_solution("positional_encoding", positional_encoding, {
+    "no loop over positions: the Python lines run do not grow with n_positions": {
+        "few": 8, "many": 64, "d": 6}}, run=no_position_loop, exact=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1186,17 +1247,21 @@ with utils.skip_until_done():
 # ## 11. Exercise 5 — patchify (3 points)
 #
 # **Write** `patchify(images, patch)`:
-# * `images`: a tensor `(N, H, W, C)` (channels last, as Scenes stores images) of any dtype, on
-#   any device; `patch`: the side $p$ of a square patch;
+# * `images`: a tensor `(N, H, W, C)` (channels last, as Scenes stores images) of any dtype
+#   (bfloat16 and bool included), on any device; `patch`: the side $p$ of a square patch;
 # * `H` and `W` must both be multiples of `patch`; otherwise **raise `ValueError`** (never crop silently);
-# * returns `(N, (H/p)·(W/p), p·p·C)`, same dtype and device as `images`;
+# * returns `(N, (H/p)·(W/p), p·p·C)`, same dtype and device as `images`, every value unchanged
+#   (stay in torch: numpy has no bfloat16, a float32 round trip rounds float64 values and int64
+#   values above $2^{24}$, a float64 one int64 values above $2^{53}$);
 # * **patch order** is row-major: patch number `r * (W/p) + c` is the one in patch-row `r`,
 #   patch-column `c`;
 # * **inside a patch** the numbers are in row-major pixel order with the channels last: entry
 #   `(a * p + b) * C + ch` of patch `(r, c)` is `images[n, r*p + a, c*p + b, ch]`
 #   (exactly `images[n, r*p:(r+1)*p, c*p:(c+1)*p, :].reshape(-1)`).
 #
-# Use one `reshape`, one `permute` and one more `reshape` — no Python loop over patches.
+# Use one `reshape`, one `permute` and one more `reshape` — no Python loop over patches. (A hidden
+# check counts the Python lines one call of your function runs: there must be as many for 4
+# patches as for 64.)
 # **Pitfall:** a single `images.reshape(N, -1, p * p * C)` has the right shape and the wrong contents.
 
 # %% nbgrader={"grade": false, "grade_id": "patchify", "locked": false, "schema_version": 3, "solution": true}
@@ -1270,6 +1335,50 @@ cases = {
     "W not a multiple of the patch: ValueError": {"images": pixels(1, 8, 10, 3), "patch": 4},
 }
 compare_with_solution("patchify", patchify, cases, exact=True, run=run_patchify)
+compare_with_solution("patchify", patchify, {
+    "bfloat16 images": {"images": torch.randn(2, 4, 6, 3, generator=g).to(device, torch.bfloat16), "patch": 2},
+    "bool images": {"images": torch.rand(2, 6, 4, 1, generator=g).to(device) > 0.5, "patch": 2},
+    "float64 values kept exactly (no float32 round trip)": {
+        "images": torch.randn(2, 4, 4, 3, generator=g, dtype=torch.float64).to(device), "patch": 2},
+    "int64 values above 2**53 kept exactly": {
+        "images": torch.randint(2**60, 2**61, (1, 6, 6, 2), generator=g).to(device), "patch": 3},
+}, exact=True, run=run_patchify)
+
+def lines_run(fn, *args):
+    """How many Python lines of `fn`'s cell one call fn(*args) runs (a loop runs its body again and again)."""
+    import sys
+
+    source = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    lines = 0
+
+    def count(frame, event, arg):
+        nonlocal lines
+        if event == "line":
+            lines += 1
+        return count
+
+    def enter(frame, event, arg):
+        return count if frame.f_code.co_filename == source else None
+
+    previous = sys.gettrace()
+    sys.settrace(enter)
+    try:
+        fn(*args)
+    finally:
+        sys.settrace(previous)
+    return lines
+
+
+def no_patch_loop(fn, few, many, patch):
+    """Whether fn runs as many Python lines for `many` patches per image as for `few` (no loop over patches)."""
+    side = [patch * int(math.isqrt(n)) for n in (few, many)]
+    return (lines_run(fn, torch.zeros(2, side[0], side[0], 3, device=device), patch)
+            == lines_run(fn, torch.zeros(2, side[1], side[1], 3, device=device), patch))
+
+
+compare_with_solution("patchify", patchify, {
+    "no loop over patches: the Python lines run do not grow with their number": {
+        "few": 4, "many": 64, "patch": 2}}, run=no_patch_loop, exact=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -78,6 +78,15 @@ def rule_scores(images, captions):
     return ((red_pixels[:, None] > 0) & (red_words[None, :] > 0)).astype(np.float32)
 
 
+@mutant("an image counts as red only with at least two red pixels (the rule says #red pixels > 0)")
+def rule_scores(images, captions):
+    rgb = images.astype(np.int32)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    red_pixels = ((r >= 120) & (r >= 3 * g) & (r >= 3 * b)).sum(axis=(1, 2))
+    red_words = np.array([tokenize(c).count("red") for c in captions])
+    return ((red_pixels[:, None] > 1) & (red_words[None, :] > 0)).astype(np.float32)
+
+
 @alternative("float arithmetic, np.any over pixels, outer product of indicators")
 def rule_scores(images, captions):
     rgb = images.astype(np.float64)
@@ -550,6 +559,17 @@ def bag_of_words(captions, vocabulary):
     return out
 
 
+@mutant("tests `token in vocabulary` on the list before the dict lookup (O(V) per token)")
+def bag_of_words(captions, vocabulary):
+    column = {word: j for j, word in enumerate(vocabulary)}
+    out = np.zeros((len(captions), len(vocabulary)), dtype=np.float32)
+    for i, caption in enumerate(captions):
+        for token in tokenize(caption):
+            if token in vocabulary:
+                out[i, column[token]] += 1
+    return out
+
+
 @alternative("collections.Counter per caption, list.index-free")
 def bag_of_words(captions, vocabulary):
     from collections import Counter
@@ -609,6 +629,39 @@ def cooccurrence_theta(A, B):
 def cooccurrence_theta(A, B):
     A, B = A.astype(np.float32), B.astype(np.float32)
     return ((A.T @ B) / (A.sum(axis=0)[:, None] + B.sum(axis=0)[None, :] + 1e-6)).astype(np.float32)
+
+
+@mutant("denominator clipped at 1e-10 (np.maximum) instead of the exact zero rule")
+def cooccurrence_theta(A, B):
+    A = A.astype(np.float32)
+    B = B.astype(np.float32)
+    denominator = np.maximum(A.sum(axis=0)[:, None] + B.sum(axis=0)[None, :], 1e-10)
+    return (A.T @ B / denominator).astype(np.float32)
+
+
+@mutant("integers widened to int16 only: A^T B of uint8 counts wraps around")
+def cooccurrence_theta(A, B):
+    if np.issubdtype(A.dtype, np.integer):
+        A = A.astype(np.int16)
+    if np.issubdtype(B.dtype, np.integer):
+        B = B.astype(np.int16)
+    joint = (A.T @ B).astype(np.float32)
+    denominator = A.sum(axis=0).astype(np.float32)[:, None] + B.sum(axis=0).astype(np.float32)[None, :]
+    safe = np.where(denominator > 0, denominator, 1.0)
+    return np.where(denominator > 0, joint / safe, 0.0).astype(np.float32)
+
+
+@mutant("a Python loop over the words, one column at a time")
+def cooccurrence_theta(A, B):
+    A = A.astype(np.float32)
+    B = B.astype(np.float32)
+    columns = []
+    for j in range(B.shape[1]):
+        b = B[:, j]
+        denominator = A.sum(axis=0) + b.sum()
+        safe = np.where(denominator > 0, denominator, 1.0)
+        columns.append(np.where(denominator > 0, (A.T @ b) / safe, 0.0))
+    return np.stack(columns, axis=1).astype(np.float32)
 
 
 @alternative("float64 einsum, np.divide with where= into a float array")
