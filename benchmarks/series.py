@@ -1,4 +1,4 @@
-"""Execute every solution notebook; print its wall time against its budget and the metrics it recorded.
+"""Execute every solution notebook; print its wall time, budget, costliest cells and metrics.
 
     python benchmarks/series.py                     # all notebooks under solutions/
     python benchmarks/series.py 01_streetlight      # only some
@@ -16,6 +16,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -43,14 +44,26 @@ def solution_notebooks(names: list[str]) -> list[Path]:
     return found
 
 
-def execute(path: Path, timeout: float) -> float:
-    """Run one notebook top to bottom in its own folder; return the wall time in seconds."""
+def execute(path: Path, timeout: float) -> tuple[float, nbformat.NotebookNode]:
+    """Run one notebook top to bottom in its own folder; the wall time in seconds, the notebook run."""
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=int(timeout), kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, notebook
+
+
+def costliest_cells(notebook: nbformat.NotebookNode, n: int = 5) -> list[tuple[float, int, str]]:
+    """The n code cells that took longest (seconds, cell index, first line), from nbclient's timing."""
+    cells = []
+    for index, cell in enumerate(notebook.cells):
+        timing = cell.get("metadata", {}).get("execution", {})
+        if cell.cell_type == "code" and {"iopub.execute_input", "shell.execute_reply"} <= set(timing):
+            seconds = (datetime.fromisoformat(timing["shell.execute_reply"])
+                       - datetime.fromisoformat(timing["iopub.execute_input"])).total_seconds()
+            cells.append((seconds, index, (cell.source.splitlines() or [""])[0][:60]))
+    return sorted(cells, reverse=True)[:n]
 
 
 README = ROOT / "README.md"
@@ -106,14 +119,17 @@ def main() -> int:
         for path in solution_notebooks(args.notebooks):
             name = path.parent.name
             budget = BUDGET_S.get(name, DEFAULT_BUDGET_S)
-            seconds = execute(path, timeout=10 * budget)
+            seconds, run = execute(path, timeout=10 * budget)
             total += seconds
             verdict = "ok" if seconds <= budget else "OVER"
             failures += verdict != "ok"
             recorded = results.load(results_file).get(name, {})
             shown = "; ".join(f"{method}: {shown_metrics(m)}" for method, m in recorded.items()
                               ) or "(none recorded)"
-            print(f"{name:<18} {seconds:8.1f} {budget:9.0f}  {verdict:<7}  {shown}", flush=True)
+            print(f"{name:<18} {seconds:8.1f} {budget:9.0f}  {verdict:<7}  {shown}")
+            for cell_s, index, first in costliest_cells(run):
+                print(f"{'':<18} {cell_s:8.1f}  cell {index}: {first}")
+            sys.stdout.flush()
         verdict = "ok" if total <= SERIES_BUDGET_S else "OVER"
         print(f"{'series':<18} {total:8.1f} {SERIES_BUDGET_S:9.0f}  {verdict}")
         if args.update_reference:
