@@ -155,7 +155,7 @@ def _kill_and_wait(process: Any) -> None:
         with contextlib.suppress(psutil.NoSuchProcess):
             proc.kill()
     process.wait()
-    gone, alive = psutil.wait_procs(tree, timeout=30)
+    _, alive = psutil.wait_procs(tree, timeout=30)
     assert not alive, alive
 
 
